@@ -9,6 +9,10 @@ import "time"
 
 // Config is a whole resyncbot configuration file after ${VAR} expansion,
 // defaulting and validation.
+//
+// Fields tagged `secret:"true"` hold secrets, and those tagged `secret:"url"`
+// are URLs that may embed credentials: Secrets collects both, and problem
+// messages never show their values.
 type Config struct {
 	// Redis is where all durable state lives.
 	Redis Redis `yaml:"redis"`
@@ -33,7 +37,8 @@ type Config struct {
 
 // Redis configures the state store.
 type Redis struct {
-	URL    string `yaml:"url"`
+	// URL is redis://[:password@]host:port/db, rediss:// or unix://.
+	URL    string `yaml:"url" secret:"url"`
 	Prefix string `yaml:"prefix"`
 }
 
@@ -79,7 +84,8 @@ type Environment struct {
 	OpsChannel Channels `yaml:"ops_channel"`
 	// StatusChannels receive user-facing notices.
 	StatusChannels StatusChannels `yaml:"status_channels"`
-	// Approvals is the number of approvals each action needs.
+	// Approvals is the number of approvals each action needs (resync defaults
+	// to 1 in a production environment, everything else to 0).
 	Approvals Approvals `yaml:"approvals"`
 	// AllowUnapproved must be true for a production env whose resync needs 0 approvals.
 	AllowUnapproved bool `yaml:"allow_unapproved"`
@@ -128,11 +134,11 @@ type Approvals struct {
 
 // Elasticsearch is how to reach an environment's cluster.
 type Elasticsearch struct {
-	URLs     []string `yaml:"urls"`
+	URLs     []string `yaml:"urls" secret:"url"`
 	Username string   `yaml:"username"`
-	Password string   `yaml:"password"`
-	APIKey   string   `yaml:"api_key"`
-	// CACert is a PEM file path for TLS.
+	Password string   `yaml:"password" secret:"true"`
+	APIKey   string   `yaml:"api_key" secret:"true"`
+	// CACert is a PEM file path for TLS, relative to the config file (Config.Resolve).
 	CACert string `yaml:"ca_cert"`
 	// MaxRetries for whole requests answered 429/502/503/504.
 	MaxRetries int           `yaml:"max_retries"`
@@ -154,7 +160,8 @@ type Index struct {
 	Checks         []Check  `yaml:"checks"`
 	// WriteIndex sets is_write_index on the alias when swapping.
 	WriteIndex bool `yaml:"write_index"`
-	// BatchSize and Workers override the environment's when set.
+	// BatchSize and Workers override the environment's when set; after Parse
+	// they hold the effective values (the environment's when not set).
 	BatchSize int `yaml:"batch_size"`
 	Workers   int `yaml:"workers"`
 }
@@ -178,15 +185,15 @@ type Source struct {
 	// Kind picks the record shape for generate: doctor (default), recommendation, connection.
 	Kind string `yaml:"kind"`
 
-	// ndjson
+	// ndjson: a file path, relative to the config file (Config.Resolve).
 	Path string `yaml:"path"`
 
 	// http and elasticsearch
-	URL      string        `yaml:"url"`
+	URL      string        `yaml:"url" secret:"url"`
 	Username string        `yaml:"username"`
-	Password string        `yaml:"password"`
-	Token    string        `yaml:"token"`
-	APIKey   string        `yaml:"api_key"`
+	Password string        `yaml:"password" secret:"true"`
+	Token    string        `yaml:"token" secret:"true"`
+	APIKey   string        `yaml:"api_key" secret:"true"`
 	Timeout  time.Duration `yaml:"timeout"`
 	Retries  int           `yaml:"retries"`
 
@@ -196,8 +203,9 @@ type Source struct {
 	CursorParam    string `yaml:"cursor_param"`
 	PageParam      string `yaml:"page_param"`
 	PageSizeParam  string `yaml:"page_size_param"`
-	PageSize       int    `yaml:"page_size"`
-	TotalPath      string `yaml:"total_path"`
+	// PageSize is the records per request, for http and elasticsearch sources.
+	PageSize  int    `yaml:"page_size"`
+	TotalPath string `yaml:"total_path"`
 
 	// elasticsearch
 	Index     string `yaml:"index"`
@@ -241,7 +249,8 @@ type Notices struct {
 	Templates map[string]string `yaml:"templates"`
 }
 
-// Platforms holds credentials per chat platform; a platform without credentials is off.
+// Platforms holds credentials per chat platform. A platform without
+// credentials is off, and Parse leaves its pointer nil: nil means off.
 type Platforms struct {
 	Slack   *Slack   `yaml:"slack"`
 	Discord *Discord `yaml:"discord"`
@@ -250,26 +259,28 @@ type Platforms struct {
 
 // Slack configures the Slack adapter.
 type Slack struct {
-	BotToken      string `yaml:"bot_token"`
-	SigningSecret string `yaml:"signing_secret"`
+	BotToken      string `yaml:"bot_token" secret:"true"`
+	SigningSecret string `yaml:"signing_secret" secret:"true"`
 	// AppToken (xapp-…) turns on Socket Mode.
-	AppToken string `yaml:"app_token"`
+	AppToken string `yaml:"app_token" secret:"true"`
 	// APIURL points the client elsewhere (tests); must end in "/".
-	APIURL string `yaml:"api_url"`
+	APIURL string `yaml:"api_url" secret:"url"`
 }
 
 // Discord configures the Discord adapter.
 type Discord struct {
 	ApplicationID string `yaml:"application_id"`
-	PublicKey     string `yaml:"public_key"`
-	BotToken      string `yaml:"bot_token"`
-	GuildID       string `yaml:"guild_id"`
-	APIURL        string `yaml:"api_url"`
+	// PublicKey (hex Ed25519) verifies interactions; it is not a secret.
+	PublicKey string `yaml:"public_key"`
+	BotToken  string `yaml:"bot_token" secret:"true"`
+	GuildID   string `yaml:"guild_id"`
+	APIURL    string `yaml:"api_url" secret:"url"`
 }
 
 // Teams names Workflows webhook URLs; they carry a signature and are secrets.
+// After Parse every URL in Webhooks is non-empty.
 type Teams struct {
-	Webhooks map[string]string `yaml:"webhooks"`
+	Webhooks map[string]string `yaml:"webhooks" secret:"true"`
 }
 
 // Notify tunes progress messages and notice delivery.

@@ -1,0 +1,26 @@
+# Targets the README and .ci/run use. `make test` is what CI runs.
+GO ?= go
+
+.PHONY: test lint vet fmtcheck build bench demo
+
+test: lint
+	$(GO) test -race -count=1 ./...
+
+lint: vet fmtcheck
+
+vet:
+	$(GO) vet ./...
+
+fmtcheck:
+	@files="$$(gofmt -l .)"; \
+	if [ -n "$$files" ]; then echo "gofmt needed:"; echo "$$files"; exit 1; fi
+
+build:
+	$(GO) build -o bin/ ./cmd/...
+
+bench:
+	$(GO) run ./cmd/esbench
+	$(GO) run ./cmd/syncbench
+
+demo:
+	$(GO) run ./cmd/resyncbot demo

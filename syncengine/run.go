@@ -1,0 +1,232 @@
+package syncengine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/resyncbot/resyncbot/config"
+)
+
+// errAborted ends a job that someone aborted.
+var errAborted = errors.New("aborted")
+
+// indexRun is one index's part of a job, as checkpointed in Redis.
+type indexRun struct {
+	spec       *config.Index
+	index      string // the new generation index
+	cursor     string
+	written    int64
+	bad        int64
+	badKeys    []string
+	retries    int64
+	total      int64
+	totalKnown bool
+	created    bool
+	copied     bool
+}
+
+// execute runs (or resumes) j through its stages and records how it ended.
+func (e *Engine) execute(ctx context.Context, j *Job, lease Lease) {
+	env := e.cfg.Environments[j.Env]
+	runs, err := e.loadRuns(ctx, j, env)
+	if err == nil {
+		err = e.markRunning(ctx, j)
+	}
+	if err == nil {
+		err = e.stages(ctx, j, env, runs, lease)
+	}
+	e.finish(ctx, j, env, runs, lease, err)
+}
+
+func (e *Engine) markRunning(ctx context.Context, j *Job) error {
+	j.State = StateRunning
+	if j.Started.IsZero() {
+		j.Started = e.now()
+	}
+	err := e.retryRedis(ctx, func() error {
+		return e.setJob(ctx, j.ID, "state", string(j.State), "started", fmtTime(j.Started))
+	})
+	if err != nil {
+		return err
+	}
+	e.publish(e.event(EventStage, j, nil, "started"))
+	return nil
+}
+
+// stages runs copy, verify, swap and prune, skipping what a previous run of
+// the same job already finished.
+func (e *Engine) stages(ctx context.Context, j *Job, env *config.Environment, runs []*indexRun, lease Lease) error {
+	live, err := e.Live(ctx, env.Name)
+	if err != nil {
+		return err
+	}
+	swapped := live != nil && live.ID == j.Generation && live.Job == j.ID
+	if !swapped {
+		if err := e.setStage(ctx, j, StageCopy, runs); err != nil {
+			return err
+		}
+		for _, r := range runs {
+			if err := e.copyIndex(ctx, j, env, r, runs); err != nil {
+				return err
+			}
+		}
+		e.publish(e.event(EventStage, j, runs, "copy done"))
+
+		if err := e.setStage(ctx, j, StageVerify, runs); err != nil {
+			return err
+		}
+		report, err := e.verify(ctx, env, runs)
+		if err != nil {
+			return err
+		}
+		j.Checks = report
+		if err := e.retryRedis(ctx, func() error { return e.setJob(ctx, j.ID, "checks", encodeChecks(report)) }); err != nil {
+			return err
+		}
+		if failed := failedChecks(report); len(failed) > 0 {
+			return &VerifyError{Checks: failed}
+		}
+		e.publish(e.event(EventStage, j, runs, "verified: every check passed"))
+
+		if aborted, err := e.abortRequested(ctx, j.ID); err != nil || aborted {
+			return abortOr(err, aborted)
+		}
+
+		if err := e.setStage(ctx, j, StageSwap, runs); err != nil {
+			return err
+		}
+		if err := e.swap(ctx, j, env, runs, lease); err != nil {
+			return err
+		}
+		e.publish(e.event(EventStage, j, runs, "swapped: the new data is live"))
+	}
+
+	if err := e.setStage(ctx, j, StagePrune, runs); err != nil {
+		return err
+	}
+	pruned, err := e.prune(ctx, env.Name, env.GenerationsKept)
+	if err != nil {
+		// The new data is live; a failed prune only leaves old indexes behind.
+		e.publish(e.event(EventWarning, j, runs, "could not delete old generations: "+err.Error()))
+	} else if len(pruned) > 0 {
+		e.publish(e.event(EventStage, j, runs, "pruned generations "+strings.Join(pruned, ", ")))
+	}
+	return nil
+}
+
+func (e *Engine) setStage(ctx context.Context, j *Job, s Stage, runs []*indexRun) error {
+	j.Stage = s
+	if err := e.retryRedis(ctx, func() error { return e.setJob(ctx, j.ID, "stage", string(s)) }); err != nil {
+		return err
+	}
+	e.publish(e.event(EventStage, j, runs, string(s)))
+	return nil
+}
+
+// finish records how the job ended and lets go of the lock.
+func (e *Engine) finish(ctx context.Context, j *Job, env *config.Environment, runs []*indexRun, lease Lease, err error) {
+	cause := context.Cause(ctx)
+	bg := context.WithoutCancel(ctx)
+	log := e.log.With().Str("job", j.ID).Str("env", j.Env).Logger()
+
+	switch {
+	case err == nil:
+		j.State = StateSucceeded
+	case errors.Is(cause, errStopping):
+		// Shutting down: leave it resumable and free the lock so another replica takes over now.
+		j.State = StateInterrupted
+		_ = e.setJob(bg, j.ID, "state", string(j.State))
+		_ = e.release(bg, lease)
+		log.Info().Msg("job interrupted by shutdown; it will resume")
+		e.publish(e.event(EventStage, j, runs, "interrupted: will resume"))
+		return
+	case errors.Is(cause, ErrLockLost) || errors.Is(err, ErrLockLost):
+		// Someone else may hold the lock and the job now; touch nothing.
+		log.Warn().Err(err).Msg("lost the environment lock; leaving the job to its new holder")
+		e.publish(e.event(EventWarning, j, runs, "this process lost the job's lock; another will resume it"))
+		return
+	case errors.Is(err, errAborted):
+		j.State = StateAborted
+		if !env.KeepAbortedIndexes {
+			if derr := e.deleteNew(bg, j, runs); derr != nil {
+				log.Warn().Err(derr).Msg("could not delete the aborted job's indexes")
+			}
+		}
+	default:
+		j.State = StateFailed
+		j.Error = Reason(err)
+		var verr *VerifyError
+		if !errors.As(err, &verr) {
+			if derr := e.deleteNew(bg, j, runs); derr != nil {
+				log.Warn().Err(derr).Msg("could not delete the failed job's indexes")
+			}
+		}
+	}
+	j.Finished = e.now()
+	werr := e.retryRedis(bg, func() error {
+		return e.setJob(bg, j.ID, "state", string(j.State), "finished", fmtTime(j.Finished), "error", j.Error)
+	})
+	if werr == nil {
+		_ = e.rdb.SRem(bg, e.keys.active(), j.ID).Err()
+	} else {
+		log.Error().Err(werr).Str("state", string(j.State)).Msg("could not record the job's end; it will be found again")
+	}
+	_ = e.release(bg, lease)
+	e.audit(bg, "resyncbot", "job."+string(j.State), j.Env, j.ID, j.Error)
+	ev := e.event(EventFinished, j, runs, "")
+	ev.Error = j.Error
+	e.publish(ev)
+	log.Info().Str("state", string(j.State)).Str("error", j.Error).Msg("job ended")
+}
+
+// deleteNew deletes the job's own new indexes, unless one of them is live.
+func (e *Engine) deleteNew(ctx context.Context, j *Job, runs []*indexRun) error {
+	live, err := e.Live(ctx, j.Env)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, r := range runs {
+		if live != nil && live.Indexes[r.spec.Alias] == r.index {
+			continue
+		}
+		names = append(names, r.index)
+	}
+	if err := e.target(j.Env).DeleteIndexes(ctx, names...); err != nil {
+		return fmt.Errorf("delete new indexes of job %s: %w", j.ID, err)
+	}
+	return nil
+}
+
+// retryRedis runs op up to the configured attempts with capped backoff.
+func (e *Engine) retryRedis(ctx context.Context, op func() error) error {
+	var err error
+	for attempt := 0; attempt < e.redisAttempts; attempt++ {
+		if err = op(); err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		if attempt+1 < e.redisAttempts {
+			if serr := sleep(ctx, backoff(attempt, e.retryBase, 2*e.retryBase*8)); serr != nil {
+				return serr
+			}
+		}
+	}
+	return &RedisError{Attempts: e.redisAttempts, Err: err}
+}
+
+// RedisError means Redis stayed unreachable through every attempt.
+type RedisError struct {
+	Attempts int
+	Err      error
+}
+
+func (e *RedisError) Error() string {
+	return fmt.Sprintf("redis unavailable after %d attempts: %v", e.Attempts, e.Err)
+}
+
+func (e *RedisError) Unwrap() error { return e.Err }

@@ -15,8 +15,9 @@ fmtcheck:
 	@files="$$(gofmt -l .)"; \
 	if [ -n "$$files" ]; then echo "gofmt needed:"; echo "$$files"; exit 1; fi
 
+# build compiles every package and writes the commands (cmd/*) to bin/.
 build:
-	$(GO) build -o bin/ ./cmd/...
+	$(GO) build -o bin/ ./...
 
 bench:
 	$(GO) run ./cmd/esbench

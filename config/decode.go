@@ -21,6 +21,9 @@ type decoder struct {
 	set fieldSet
 	// keys holds, for every mapping decoded into a Go map, its keys in file order.
 	keys map[string][]string
+	// written holds the text of scalars before ${VAR} expansion; messages
+	// quote that, since an expanded value may be a secret.
+	written map[*yaml.Node]string
 }
 
 // fieldSet records fields the file gave a value, by the field's address
@@ -33,8 +36,8 @@ func (s fieldSet) has(p any) bool { return s[p] }
 
 var durationType = reflect.TypeFor[time.Duration]()
 
-func newDecoder(r *report) *decoder {
-	return &decoder{r: r, set: make(fieldSet), keys: make(map[string][]string)}
+func newDecoder(r *report, written map[*yaml.Node]string) *decoder {
+	return &decoder{r: r, set: make(fieldSet), keys: make(map[string][]string), written: written}
 }
 
 // decode fills v (a non-nil pointer) from n.
@@ -80,7 +83,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, secret bool)
 	case reflect.Interface:
 		var x any
 		if err := n.Decode(&x); err != nil {
-			d.r.addf(path, msgInvalid, err)
+			d.r.failf(path, msgInvalid, err)
 			return
 		}
 		v.Set(reflect.ValueOf(&x).Elem())
@@ -89,7 +92,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, secret bool)
 	}
 
 	if n.Kind != yaml.ScalarNode {
-		d.r.addf(path, wantMessage(v.Kind()), describe(n, secret))
+		d.r.failf(path, wantMessage(v.Kind()), d.describe(n, secret))
 		return
 	}
 	s := n.Value
@@ -99,21 +102,21 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, secret bool)
 	case reflect.Bool:
 		b, ok := parseBool(s)
 		if !ok {
-			d.r.addf(path, msgWantBool, describe(n, secret))
+			d.r.failf(path, msgWantBool, d.describe(n, secret))
 			return
 		}
 		v.SetBool(b)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		i, err := strconv.ParseInt(s, 0, v.Type().Bits())
 		if err != nil {
-			d.r.addf(path, msgWantInteger, describe(n, secret))
+			d.r.failf(path, msgWantInteger, d.describe(n, secret))
 			return
 		}
 		v.SetInt(i)
 	case reflect.Float32, reflect.Float64:
 		f, err := strconv.ParseFloat(s, v.Type().Bits())
 		if err != nil {
-			d.r.addf(path, msgWantNumber, describe(n, secret))
+			d.r.failf(path, msgWantNumber, d.describe(n, secret))
 			return
 		}
 		v.SetFloat(f)
@@ -126,12 +129,12 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, secret bool)
 
 func (d *decoder) duration(n *yaml.Node, v reflect.Value, path string, secret bool) {
 	if n.Kind != yaml.ScalarNode {
-		d.r.addf(path, msgWantDuration, describe(n, secret))
+		d.r.failf(path, msgWantDuration, d.describe(n, secret))
 		return
 	}
 	t, err := time.ParseDuration(n.Value)
 	if err != nil {
-		d.r.addf(path, msgWantDuration, describe(n, secret))
+		d.r.failf(path, msgWantDuration, d.describe(n, secret))
 		return
 	}
 	v.SetInt(int64(t))
@@ -141,7 +144,7 @@ func (d *decoder) duration(n *yaml.Node, v reflect.Value, path string, secret bo
 // structure decodes a mapping into a struct, field by yaml tag.
 func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind != yaml.MappingNode {
-		d.r.addf(path, msgWantMapping, describe(n, false))
+		d.r.failf(path, msgWantMapping, d.describe(n, false))
 		return
 	}
 	fields := fieldsOf(v.Type())
@@ -150,7 +153,7 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string) {
 		d.r.locate(p, e.keyNode.Line)
 		f, ok := fields[e.key]
 		if !ok {
-			d.r.add(p, unknownField(e.key, fields))
+			d.r.fail(p, unknownField(e.key, fields))
 			continue
 		}
 		d.value(e.val, v.FieldByIndex(f.Index), p, f.Tag.Get("secret") != "")
@@ -160,7 +163,7 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string) {
 // dictionary decodes a mapping into a Go map with string keys.
 func (d *decoder) dictionary(n *yaml.Node, v reflect.Value, path string, secret bool) {
 	if n.Kind != yaml.MappingNode {
-		d.r.addf(path, msgWantMapping, describe(n, secret))
+		d.r.failf(path, msgWantMapping, d.describe(n, secret))
 		return
 	}
 	if v.IsNil() {
@@ -181,7 +184,7 @@ func (d *decoder) dictionary(n *yaml.Node, v reflect.Value, path string, secret 
 // list decodes a sequence into a slice.
 func (d *decoder) list(n *yaml.Node, v reflect.Value, path string, secret bool) {
 	if n.Kind != yaml.SequenceNode {
-		d.r.addf(path, msgWantList, describe(n, secret))
+		d.r.failf(path, msgWantList, d.describe(n, secret))
 		return
 	}
 	s := reflect.MakeSlice(v.Type(), 0, len(n.Content))
@@ -229,7 +232,7 @@ func (d *decoder) entries(n *yaml.Node, path string) []entry {
 		k, val := n.Content[i], n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
 			d.r.locate(path, k.Line)
-			d.r.add(path, msgKeyNotString)
+			d.r.fail(path, msgKeyNotString)
 			continue
 		}
 		if k.Value == "<<" && k.ShortTag() == "!!merge" {
@@ -238,7 +241,7 @@ func (d *decoder) entries(n *yaml.Node, path string) []entry {
 		}
 		if line, dup := first[k.Value]; dup {
 			p := key(path, k.Value)
-			d.r.add(p, duplicateKey(line))
+			d.r.fail(p, duplicateKey(line))
 			continue
 		}
 		first[k.Value] = k.Line
@@ -267,7 +270,7 @@ func (d *decoder) merge(n *yaml.Node, path string) []entry {
 		for _, m := range n.Content {
 			m = resolve(m)
 			if m.Kind != yaml.MappingNode {
-				d.r.addf(path, msgBadMerge)
+				d.r.failf(path, msgBadMerge)
 				continue
 			}
 			for _, e := range d.entries(m, path) {
@@ -279,7 +282,7 @@ func (d *decoder) merge(n *yaml.Node, path string) []entry {
 		}
 		return out
 	}
-	d.r.addf(path, msgBadMerge)
+	d.r.failf(path, msgBadMerge)
 	return nil
 }
 
@@ -322,8 +325,9 @@ func parseBool(s string) (bool, bool) {
 }
 
 // describe names what a node holds for a type error: the value itself for a
-// scalar, unless it is secret, in which case only its kind.
-func describe(n *yaml.Node, secret bool) string {
+// scalar, as written in the file, unless it is secret, in which case only its
+// kind.
+func (d *decoder) describe(n *yaml.Node, secret bool) string {
 	switch n.Kind {
 	case yaml.MappingNode:
 		return "a mapping"
@@ -332,6 +336,9 @@ func describe(n *yaml.Node, secret bool) string {
 	}
 	if secret {
 		return "a string"
+	}
+	if w, ok := d.written[n]; ok {
+		return strconv.Quote(w)
 	}
 	return strconv.Quote(n.Value)
 }

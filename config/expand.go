@@ -12,11 +12,13 @@ import (
 // empty is a problem at the value's path; ${VAR:-} allows it. Keys are not
 // expanded, and a node reached through an alias is expanded once, where its
 // anchor is.
-func expand(n *yaml.Node, path string, getenv func(string) string, r *report) {
+//
+// written receives the original text of every scalar it changes.
+func expand(n *yaml.Node, path string, getenv func(string) string, r *report, written map[*yaml.Node]string) {
 	switch n.Kind {
 	case yaml.DocumentNode:
 		for _, c := range n.Content {
-			expand(c, path, getenv, r)
+			expand(c, path, getenv, r, written)
 		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -26,16 +28,17 @@ func expand(n *yaml.Node, path string, getenv func(string) string, r *report) {
 				p = key(path, k.Value)
 				r.locate(p, k.Line)
 			}
-			expand(v, p, getenv, r)
+			expand(v, p, getenv, r, written)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
 			p := index(path, i)
 			r.locate(p, c.Line)
-			expand(c, p, getenv, r)
+			expand(c, p, getenv, r, written)
 		}
 	case yaml.ScalarNode:
 		if strings.Contains(n.Value, "${") {
+			written[n] = n.Value
 			n.Value = expandString(n.Value, path, getenv, r)
 		}
 	}
@@ -60,19 +63,19 @@ func expandString(s, path string, getenv func(string) string, r *report) string 
 		b.WriteString(s[:i])
 		end := strings.IndexByte(s[i:], '}')
 		if end < 0 {
-			r.add(path, msgUnterminatedVar)
+			r.fail(path, msgUnterminatedVar)
 			return b.String()
 		}
 		ref := s[i+2 : i+end]
 		s = s[i+end+1:]
 		name, def, hasDefault := strings.Cut(ref, ":-")
 		if !isVarName(name) {
-			r.addf(path, msgBadVarName, "${"+ref+"}")
+			r.failf(path, msgBadVarName, "${"+ref+"}")
 			continue
 		}
 		v := getenv(name)
 		if v == "" && !hasDefault {
-			r.addf(path, msgUnsetVar, name)
+			r.failf(path, msgUnsetVar, name)
 			continue
 		}
 		if v == "" {

@@ -37,10 +37,11 @@ func Parse(data []byte, dir string, getenv func(string) string) (*Config, error)
 		r.problems = append(r.problems, syntaxProblem(err))
 		return nil, r.err()
 	}
-	expand(&root, "", getenv, r)
+	written := make(map[*yaml.Node]string)
+	expand(&root, "", getenv, r, written)
 
 	c := &Config{Dir: dir}
-	d := newDecoder(r)
+	d := newDecoder(r, written)
 	d.decode(&root, c)
 	c.EnvironmentOrder = d.keys["environments"]
 	for _, name := range c.EnvironmentOrder {

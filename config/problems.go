@@ -55,6 +55,8 @@ func (ps *Problems) Error() string {
 type report struct {
 	problems []Problem
 	lines    map[string]int
+	// failed holds the paths whose value could not be read at all.
+	failed []string
 }
 
 func newReport() *report {
@@ -75,12 +77,18 @@ func (r *report) present(path string) bool {
 }
 
 // add records a problem at path, located at the path's line or, for a value
-// the file lacks, at its nearest enclosing block. A problem at or below a path
-// that already has one is dropped: once a block is the wrong type, say so
-// once rather than once per missing field inside it.
+// the file lacks, at its nearest enclosing block. A second problem at the same
+// path is dropped, and so is a problem at or below a path whose value could
+// not be read (see fail): once a block is the wrong type, say so once rather
+// than once per missing field inside it.
 func (r *report) add(path, message string) {
 	for _, p := range r.problems {
-		if within(path, p.Path) {
+		if p.Path == path {
+			return
+		}
+	}
+	for _, f := range r.failed {
+		if within(path, f) {
 			return
 		}
 	}
@@ -95,6 +103,18 @@ func (r *report) add(path, message string) {
 		}
 	}
 	r.problems = append(r.problems, Problem{Path: path, Message: message, Line: line})
+}
+
+// fail is add for a value that could not be read: wrong type, bad syntax,
+// unknown key, unset variable. Nothing more is said about what lies under it.
+func (r *report) fail(path, message string) {
+	r.add(path, message)
+	r.failed = append(r.failed, path)
+}
+
+// failf is fail with a format.
+func (r *report) failf(path, format string, args ...any) {
+	r.fail(path, fmt.Sprintf(format, args...))
 }
 
 // addf is add with a format.

@@ -246,8 +246,13 @@ func (v *validator) index(path string, ix *Index) {
 	for i, ch := range ix.Checks {
 		v.check(index(path+".checks", i), ch)
 	}
-	v.atLeastOne(path+".batch_size", ix.BatchSize)
-	v.atLeastOne(path+".workers", ix.Workers)
+	// Values inherited from the environment are reported there.
+	if v.set.has(&ix.BatchSize) {
+		v.atLeastOne(path+".batch_size", ix.BatchSize)
+	}
+	if v.set.has(&ix.Workers) {
+		v.atLeastOne(path+".workers", ix.Workers)
+	}
 }
 
 // field reports a field name that is empty or that a strict mapping lacks.
@@ -376,8 +381,10 @@ func (v *validator) auth(path, username, password, token, apiKey string) {
 		}
 	}
 	switch {
+	case methods > 1 && apiKey != "":
+		v.r.add(path+".api_key", msgMutualAuth)
 	case methods > 1:
-		v.r.add(path, msgMutualAuth)
+		v.r.add(path+".token", msgMutualAuth)
 	case password != "" && username == "":
 		v.r.add(path+".username", msgPasswordAlone)
 	case username != "" && password == "":

@@ -1,0 +1,82 @@
+// Command esemu serves the in-memory Elasticsearch 8 emulator on a TCP
+// address, for local development, demos and benchmarks.
+//
+//	esemu --addr 127.0.0.1:9200
+//
+// It prints "esemu listening on http://HOST:PORT" once it accepts
+// connections (with --addr 127.0.0.1:0 the port is the one the kernel
+// chose) and stops on SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/resyncbot/resyncbot/internal/esemu"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "esemu:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses flags, serves until ctx is done, then shuts down gracefully.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("esemu", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	defAddr := "127.0.0.1:9200"
+	if v := getenv("ESEMU_ADDR"); v != "" {
+		defAddr = v
+	}
+	addr := fs.String("addr", defAddr, "listen address (host:port; port 0 picks a free one)")
+	refresh := fs.Duration("refresh-interval", time.Second, "refresh interval of indexes that do not set index.refresh_interval (0 disables)")
+	gcPercent := fs.Int("gc-percent", 50, "Go GC target percentage; lower trades CPU for a smaller resident set")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("parse flags: %w", err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if *gcPercent > 0 && getenv("GOGC") == "" {
+		debug.SetGCPercent(*gcPercent)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	srv := &http.Server{
+		Handler:           esemu.New(esemu.WithRefreshInterval(*refresh)),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	fmt.Fprintf(stdout, "esemu listening on http://%s\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

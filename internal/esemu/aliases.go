@@ -1,0 +1,513 @@
+package esemu
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// aliasProps are the properties of one alias on one index.
+type aliasProps struct {
+	isWriteIndex  *bool
+	isHidden      *bool
+	filter        *jnode
+	indexRouting  string
+	searchRouting string
+}
+
+func (p *aliasProps) render(b []byte) []byte {
+	b = append(b, '{')
+	n := 0
+	sep := func() {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		n++
+	}
+	if p.filter != nil {
+		sep()
+		b = append(b, `"filter":`...)
+		b = p.filter.appendJSON(b)
+	}
+	if p.indexRouting != "" {
+		sep()
+		b = append(b, `"index_routing":`...)
+		b = appendString(b, p.indexRouting)
+	}
+	if p.searchRouting != "" {
+		sep()
+		b = append(b, `"search_routing":`...)
+		b = appendString(b, p.searchRouting)
+	}
+	if p.isWriteIndex != nil {
+		sep()
+		b = append(b, `"is_write_index":`...)
+		b = strconv.AppendBool(b, *p.isWriteIndex)
+	}
+	if p.isHidden != nil {
+		sep()
+		b = append(b, `"is_hidden":`...)
+		b = strconv.AppendBool(b, *p.isHidden)
+	}
+	return append(b, '}')
+}
+
+// aliasAction is one parsed entry of POST /_aliases.
+type aliasAction struct {
+	kind      string // add, remove, remove_index
+	indices   []string
+	aliases   []string
+	props     aliasProps
+	mustExist *bool
+	raw       *jnode
+}
+
+func parseAliasAction(n *jnode) (*aliasAction, *esError) {
+	if n.kind != jObj || len(n.keys) != 1 {
+		return nil, errParsing("[aliases] failed to parse field [actions]")
+	}
+	a := &aliasAction{kind: n.keys[0], raw: n}
+	body := n.vals[0]
+	switch a.kind {
+	case "add", "remove", "remove_index":
+	default:
+		return nil, errIllegalArgument("[aliases] unknown field [" + a.kind + "]")
+	}
+	if body.kind != jObj {
+		return nil, errParsing("[" + a.kind + "] failed to parse field [" + a.kind + "]")
+	}
+	for i, k := range body.keys {
+		v := body.vals[i]
+		switch k {
+		case "index":
+			a.indices = append(a.indices, v.text())
+		case "indices":
+			for _, e := range v.list() {
+				a.indices = append(a.indices, e.text())
+			}
+		case "alias":
+			a.aliases = append(a.aliases, v.text())
+		case "aliases":
+			for _, e := range v.list() {
+				a.aliases = append(a.aliases, e.text())
+			}
+		case "filter":
+			a.props.filter = v
+		case "routing":
+			a.props.indexRouting, a.props.searchRouting = v.text(), v.text()
+		case "index_routing":
+			a.props.indexRouting = v.text()
+		case "search_routing":
+			a.props.searchRouting = v.text()
+		case "is_write_index":
+			b, ok := v.asBool()
+			if !ok {
+				return nil, errParsing("[" + a.kind + "] failed to parse field [is_write_index]")
+			}
+			a.props.isWriteIndex = &b
+		case "is_hidden":
+			b, _ := v.asBool()
+			a.props.isHidden = &b
+		case "must_exist":
+			b, _ := v.asBool()
+			a.mustExist = &b
+		default:
+			return nil, errParsing("[" + a.kind + "] unknown field [" + k + "]")
+		}
+	}
+	var msgs []string
+	if len(a.indices) == 0 {
+		msgs = append(msgs, "One of [index] or [indices] is required")
+	}
+	if a.kind != "remove_index" && len(a.aliases) == 0 {
+		msgs = append(msgs, "One of [alias] or [aliases] is required")
+	}
+	if len(msgs) > 0 {
+		return nil, errValidation(msgs...)
+	}
+	return a, nil
+}
+
+// aliasResult is one entry of "action_results".
+type aliasResult struct {
+	action *aliasAction
+	err    *esError
+}
+
+// applyAliasActions validates and applies actions all-or-nothing:
+// remove_index actions first, then add/remove in request order. Callers
+// hold e.mu for writing.
+func (e *Emulator) applyAliasActions(actions []*aliasAction) ([]aliasResult, *esError) {
+	table := map[string]map[string]*aliasProps{}
+	for a, m := range e.aliases {
+		cp := make(map[string]*aliasProps, len(m))
+		for k, v := range m {
+			cp[k] = v
+		}
+		table[a] = cp
+	}
+	removed := map[string]bool{}
+	exists := func(n string) bool { return e.indices[n] != nil && !removed[n] }
+	concrete := func(a *aliasAction) ([]string, *esError) {
+		var out []string
+		for _, expr := range a.indices {
+			if isWildcard(expr) {
+				for n := range e.indices {
+					if globMatch(expr, n) && exists(n) {
+						out = append(out, n)
+					}
+				}
+				continue
+			}
+			if _, isAlias := e.aliases[expr]; isAlias && a.kind == "remove_index" {
+				return nil, errAliasDelete(expr)
+			}
+			if !exists(expr) {
+				return nil, errIndexNotFound(expr)
+			}
+			out = append(out, expr)
+		}
+		sort.Strings(out)
+		return out, nil
+	}
+	for _, a := range actions {
+		if a.kind != "remove_index" {
+			continue
+		}
+		names, err := concrete(a)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			removed[n] = true
+			for alias, members := range table {
+				delete(members, n)
+				if len(members) == 0 {
+					delete(table, alias)
+				}
+			}
+		}
+	}
+	results := make([]aliasResult, len(actions))
+	failed := 0
+	var missing []string
+	for i, a := range actions {
+		results[i].action = a
+		if a.kind == "remove_index" {
+			continue
+		}
+		names, err := concrete(a)
+		if err != nil {
+			return nil, err
+		}
+		switch a.kind {
+		case "add":
+			for _, alias := range a.aliases {
+				if why := nameProblem(alias); why != "" {
+					return nil, errInvalidAliasName(alias, why)
+				}
+				if exists(alias) {
+					return nil, errInvalidAliasName(alias, "an index or data stream exists with the same name as the alias")
+				}
+				if a.props.filter != nil {
+					for _, n := range names {
+						if _, qerr := compileQuery(a.props.filter, e.indices[n].mapping.Load(), e); qerr != nil {
+							return nil, errIllegalArgument("failed to parse filter for alias ["+alias+"]").withCause(qerr, true)
+						}
+					}
+				}
+				for _, n := range names {
+					if table[alias] == nil {
+						table[alias] = map[string]*aliasProps{}
+					}
+					props := a.props
+					table[alias][n] = &props
+				}
+			}
+		case "remove":
+			hit := false
+			for _, n := range names {
+				for _, pattern := range a.aliases {
+					for alias, members := range table {
+						if _, on := members[n]; on && globMatch(pattern, alias) {
+							delete(members, n)
+							if len(members) == 0 {
+								delete(table, alias)
+							}
+							hit = true
+						}
+					}
+				}
+			}
+			if !hit {
+				if a.mustExist != nil && *a.mustExist {
+					return nil, errAliasesNotFound(a.aliases...)
+				}
+				results[i].err = errAliasesNotFound(a.aliases...)
+				missing = append(missing, a.aliases...)
+				failed++
+			}
+		}
+	}
+	if failed == len(actions) {
+		return nil, errAliasesNotFound(missing...)
+	}
+	for alias, members := range table {
+		var writers []string
+		for n, p := range members {
+			if p.isWriteIndex != nil && *p.isWriteIndex {
+				writers = append(writers, n)
+			}
+		}
+		if len(writers) > 1 {
+			sort.Strings(writers)
+			return nil, newErr(http.StatusBadRequest, "illegal_state_exception",
+				"alias ["+alias+"] has more than one write index ["+strings.Join(writers, ",")+"]")
+		}
+	}
+	for n := range removed {
+		e.dropIndexLocked(n)
+	}
+	e.aliases = table
+	e.cache.invalidate()
+	return results, nil
+}
+
+func aliasesResponse(results []aliasResult) []byte {
+	errorsSeen := false
+	for _, r := range results {
+		if r.err != nil {
+			errorsSeen = true
+		}
+	}
+	b := []byte(`{"acknowledged":true,"errors":`)
+	b = strconv.AppendBool(b, errorsSeen)
+	if errorsSeen {
+		b = append(b, `,"action_results":[`...)
+		for i, r := range results {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"action":{"type":`...)
+			b = appendString(b, r.action.kind)
+			b = append(b, `,"indices":`...)
+			b = appendStrings(b, r.action.indices)
+			b = append(b, `,"aliases":`...)
+			b = appendStrings(b, r.action.aliases)
+			b = append(b, `},"status":`...)
+			if r.err != nil {
+				b = strconv.AppendInt(b, int64(r.err.status), 10)
+				b = append(b, `,"error":`...)
+				b = r.err.appendObject(b)
+			} else {
+				b = append(b, "200"...)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
+}
+
+func appendStrings(b []byte, ss []string) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, s)
+	}
+	return append(b, ']')
+}
+
+// handleUpdateAliases is POST /_aliases.
+func (e *Emulator) handleUpdateAliases(c *call) {
+	body, ok := c.jsonBody()
+	if !ok {
+		return
+	}
+	acts := body.get("actions")
+	if acts == nil || len(acts.list()) == 0 {
+		c.fail(errValidation("No action specified"))
+		return
+	}
+	var actions []*aliasAction
+	for _, n := range acts.list() {
+		a, err := parseAliasAction(n)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		actions = append(actions, a)
+	}
+	e.mu.Lock()
+	results, err := e.applyAliasActions(actions)
+	e.mu.Unlock()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.reply(http.StatusOK, aliasesResponse(results))
+}
+
+// handlePutAlias is PUT /{index}/_alias/{name}.
+func (e *Emulator) handlePutAlias(c *call) {
+	body, ok := c.jsonBody()
+	if !ok {
+		return
+	}
+	n := objNode()
+	inner := objNode()
+	if body != nil && body.kind == jObj {
+		for i, k := range body.keys {
+			inner.set(k, body.vals[i])
+		}
+	}
+	inner.set("index", strNode(c.param("index")))
+	inner.set("alias", strNode(c.param("name")))
+	n.set("add", inner)
+	a, err := parseAliasAction(n)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	a.indices = strings.Split(c.param("index"), ",")
+	e.mu.Lock()
+	results, err := e.applyAliasActions([]*aliasAction{a})
+	e.mu.Unlock()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.reply(http.StatusOK, aliasesResponse(results))
+}
+
+// handleDeleteAlias is DELETE /{index}/_alias/{name}.
+func (e *Emulator) handleDeleteAlias(c *call) {
+	a := &aliasAction{kind: "remove", indices: strings.Split(c.param("index"), ","), aliases: strings.Split(c.param("name"), ",")}
+	e.mu.Lock()
+	_, err := e.applyAliasActions([]*aliasAction{a})
+	e.mu.Unlock()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.reply(http.StatusOK, []byte(`{"acknowledged":true,"errors":false}`))
+}
+
+// handleGetAlias answers GET/HEAD /_alias, /_alias/{name}, /{index}/_alias
+// and /{index}/_alias/{name} like RestGetAliasesAction, including its
+// string-error 404 for explicitly named aliases that are missing.
+func (e *Emulator) handleGetAlias(c *call) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	var indices []*index
+	if expr := c.param("index"); expr != "" {
+		o, err := c.resolveOpts(resolveOpts{allowNoIndices: true})
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		ixs, err := e.resolveIndices(expr, o)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		indices = ixs
+	} else {
+		for _, ix := range e.indices {
+			indices = append(indices, ix)
+		}
+		sort.Slice(indices, func(i, j int) bool { return indices[i].name < indices[j].name })
+	}
+	var names []string
+	namesGiven := c.param("name") != ""
+	if namesGiven {
+		names = strings.Split(c.param("name"), ",")
+	}
+	matches := func(alias string) bool {
+		if !namesGiven {
+			return true
+		}
+		in := false
+		for _, p := range names {
+			if p == "_all" || p == "*" {
+				in = true
+			} else if strings.HasPrefix(p, "-") && in {
+				if globMatch(p[1:], alias) {
+					in = false
+				}
+			} else if globMatch(p, alias) {
+				in = true
+			}
+		}
+		return in
+	}
+	found := map[string]bool{}
+	b := []byte{'{'}
+	var entries []byte
+	for _, ix := range indices {
+		var aliasNames []string
+		for a, members := range e.aliases {
+			if _, on := members[ix.name]; on && matches(a) {
+				aliasNames = append(aliasNames, a)
+			}
+		}
+		if namesGiven && len(aliasNames) == 0 {
+			continue
+		}
+		sort.Strings(aliasNames)
+		if len(entries) > 0 {
+			entries = append(entries, ',')
+		}
+		entries = appendString(entries, ix.name)
+		entries = append(entries, `:{"aliases":{`...)
+		for i, a := range aliasNames {
+			found[a] = true
+			if i > 0 {
+				entries = append(entries, ',')
+			}
+			entries = appendString(entries, a)
+			entries = append(entries, ':')
+			entries = e.aliases[a][ix.name].render(entries)
+		}
+		entries = append(entries, "}}"...)
+	}
+	var missing []string
+	for i, n := range names {
+		if n == "_all" || isWildcard(n) || strings.HasPrefix(n, "-") || found[n] {
+			continue
+		}
+		excluded := false
+		for _, later := range names[i+1:] {
+			if strings.HasPrefix(later, "-") && globMatch(later[1:], n) {
+				excluded = true
+			}
+		}
+		if !excluded {
+			missing = append(missing, n)
+		}
+	}
+	sort.Strings(missing)
+	status := http.StatusOK
+	if len(missing) > 0 {
+		status = http.StatusNotFound
+		msg := "alias [" + missing[0] + "] missing"
+		if len(missing) > 1 {
+			msg = "aliases [" + strings.Join(missing, ",") + "] missing"
+		}
+		b = append(b, `"error":`...)
+		b = appendString(b, msg)
+		b = append(b, `,"status":404`...)
+		if len(entries) > 0 {
+			b = append(b, ',')
+		}
+	}
+	b = append(b, entries...)
+	b = append(b, '}')
+	if c.head && status == http.StatusOK && namesGiven && len(found) == 0 {
+		status = http.StatusNotFound
+	}
+	c.reply(status, b)
+}

@@ -1,0 +1,325 @@
+package syncengine
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/resyncbot/resyncbot/config"
+)
+
+// Generated record kinds (config.Source.Kind).
+const (
+	KindDoctor         = "doctor"
+	KindRecommendation = "recommendation"
+	KindConnection     = "connection"
+)
+
+// GenerateMaxCount is how many distinct records a generate source can yield:
+// every record needs its own 7-digit gmcReferenceNumber.
+const GenerateMaxCount = 10_000_000
+
+// Generator builds synthetic revalidation records. Record i is a pure
+// function of (seed, kind, i), so any range of a large source can be produced
+// without holding the rest, and a resumed run regenerates identical bytes.
+// The person behind record i (id, names, designated body, dates) depends only
+// on (seed, i), so the three kinds describe the same doctors, as the real
+// indexes do.
+type Generator struct {
+	kind    kind
+	seed    uint64
+	corrupt *corruption
+}
+
+type kind uint8
+
+const (
+	kindDoctor kind = iota
+	kindRecommendation
+	kindConnection
+)
+
+func parseKind(s string) (kind, error) {
+	switch s {
+	case "", KindDoctor:
+		return kindDoctor, nil
+	case KindRecommendation:
+		return kindRecommendation, nil
+	case KindConnection:
+		return kindConnection, nil
+	}
+	return 0, fmt.Errorf("generate: unknown kind %q (want %s, %s or %s)", s, KindDoctor, KindRecommendation, KindConnection)
+}
+
+// NewGenerator returns a generator of kind records (doctor when kind is "").
+// A non-nil corrupt damages every Every-th record (the Every-th, 2×Every-th, …)
+// by removing its Fields and renaming the keys in Rename. Dotted paths name
+// fields inside traineeInfo; a renamed key stays in its object.
+func NewGenerator(kind string, seed int64, corrupt *config.Corrupt) (*Generator, error) {
+	k, err := parseKind(kind)
+	if err != nil {
+		return nil, err
+	}
+	g := &Generator{kind: k, seed: uint64(seed)}
+	if corrupt != nil && (len(corrupt.Fields) > 0 || len(corrupt.Rename) > 0) {
+		c, err := newCorruption(k, corrupt)
+		if err != nil {
+			return nil, err
+		}
+		g.corrupt = c
+	}
+	return g, nil
+}
+
+// GenerateDoc appends record i of kind for seed to dst, exactly as a generate
+// source with that kind and seed and no corruption yields it. Benchmarks use it
+// to feed a bare bulk loader the same documents. It panics on an unknown kind;
+// NewGenerator reports that as an error instead.
+func GenerateDoc(dst []byte, kind string, seed, i int64) []byte {
+	k, err := parseKind(kind)
+	if err != nil {
+		panic(err)
+	}
+	g := Generator{kind: k, seed: uint64(seed)}
+	return g.AppendDoc(dst, i)
+}
+
+// ID returns the gmcReferenceNumber of record i: seven digits, distinct for
+// every i in [0, GenerateMaxCount).
+func (g *Generator) ID(i int64) string {
+	var b [7]byte
+	return string(appendGMC(b[:0], g.seed, i))
+}
+
+// AppendDoc appends record i as one line of compact JSON to dst.
+func (g *Generator) AppendDoc(dst []byte, i int64) []byte {
+	var p person
+	p.fill(g.seed, i)
+	lay := layouts[g.kind]
+	if g.corrupt != nil && g.corrupt.hits(i) {
+		return g.corrupt.appendDoc(dst, &p, lay)
+	}
+	dst = append(dst, '{')
+	for k := range lay {
+		s := &lay[k]
+		dst = append(dst, s.pre...)
+		dst = p.appendValue(dst, s.v)
+		dst = append(dst, s.post...)
+	}
+	return append(dst, '}')
+}
+
+// GeneratedFields returns the fields of a generated kind with their
+// Elasticsearch types (keyword, date with format yyyy-MM-dd, long, boolean,
+// object); fields inside an object appear as dotted paths. It is the contract
+// the index mappings are written against; nil means an unknown kind.
+func GeneratedFields(kind string) map[string]string {
+	k, err := parseKind(kind)
+	if err != nil {
+		return nil
+	}
+	return fieldTypes(k)
+}
+
+func fieldTypes(k kind) map[string]string {
+	m := map[string]string{}
+	for _, s := range layouts[k] {
+		if s.v != vClose {
+			m[s.path] = s.typ
+		}
+	}
+	return m
+}
+
+// value names what a slot holds; the person supplies it.
+type value uint8
+
+const (
+	vGMC value = iota
+	vFirst
+	vLast
+	vSubmission
+	vProgramme
+	vMembership
+	vDB
+	vTcsDB
+	vGmcStatus
+	vTisStatus
+	vAdmin
+	vUpdated
+	vNotice
+	vOwner
+	vCurriculum
+	vPlacement
+	vCurrentGrade
+	vExists
+	vTcsPerson
+	vConnection
+	vOpen  // starts an object member
+	vClose // ends it
+)
+
+// slot is one member of a generated record. pre holds the separator, the key
+// and the opening quote or brace, post the closing quote, so an intact record
+// is three appends a field.
+type slot struct {
+	path      string // dotted, as corruption names it
+	typ       string // Elasticsearch type
+	v         value
+	pre, post string
+}
+
+var layouts = [...][]slot{
+	kindDoctor: {
+		{"gmcReferenceNumber", "keyword", vGMC, `"gmcReferenceNumber":"`, `"`},
+		{"doctorFirstName", "keyword", vFirst, `,"doctorFirstName":"`, `"`},
+		{"doctorLastName", "keyword", vLast, `,"doctorLastName":"`, `"`},
+		{"submissionDate", "date", vSubmission, `,"submissionDate":"`, `"`},
+		{"programmeName", "keyword", vProgramme, `,"programmeName":"`, `"`},
+		{"membershipType", "keyword", vMembership, `,"membershipType":"`, `"`},
+		{"designatedBody", "keyword", vDB, `,"designatedBody":"`, `"`},
+		{"tcsDesignatedBody", "keyword", vTcsDB, `,"tcsDesignatedBody":"`, `"`},
+		{"gmcStatus", "keyword", vGmcStatus, `,"gmcStatus":"`, `"`},
+		{"tisStatus", "keyword", vTisStatus, `,"tisStatus":"`, `"`},
+		{"admin", "keyword", vAdmin, `,"admin":"`, `"`},
+		{"lastUpdatedDate", "date", vUpdated, `,"lastUpdatedDate":"`, `"`},
+		{"underNotice", "keyword", vNotice, `,"underNotice":"`, `"`},
+		{"programmeOwner", "keyword", vOwner, `,"programmeOwner":"`, `"`},
+		{"curriculumEndDate", "date", vCurriculum, `,"curriculumEndDate":"`, `"`},
+		{"placementGrade", "keyword", vPlacement, `,"placementGrade":"`, `"`},
+		{"existsInGmc", "boolean", vExists, `,"existsInGmc":`, ``},
+		{"tcsPersonId", "long", vTcsPerson, `,"tcsPersonId":`, ``},
+		{"connectionStatus", "keyword", vConnection, `,"connectionStatus":"`, `"`},
+	},
+	kindRecommendation: {
+		{"gmcReferenceNumber", "keyword", vGMC, `"gmcReferenceNumber":"`, `"`},
+		{"doctorFirstName", "keyword", vFirst, `,"doctorFirstName":"`, `"`},
+		{"doctorLastName", "keyword", vLast, `,"doctorLastName":"`, `"`},
+		{"submissionDate", "date", vSubmission, `,"submissionDate":"`, `"`},
+		{"designatedBody", "keyword", vDB, `,"designatedBody":"`, `"`},
+		{"gmcStatus", "keyword", vGmcStatus, `,"gmcStatus":"`, `"`},
+		{"tisStatus", "keyword", vTisStatus, `,"tisStatus":"`, `"`},
+		{"admin", "keyword", vAdmin, `,"admin":"`, `"`},
+		{"lastUpdatedDate", "date", vUpdated, `,"lastUpdatedDate":"`, `"`},
+		{"underNotice", "keyword", vNotice, `,"underNotice":"`, `"`},
+		{"programmeName", "keyword", vProgramme, `,"programmeName":"`, `"`},
+		{"traineeInfo", "object", vOpen, `,"traineeInfo":{`, ``},
+		{"traineeInfo.programmeMembershipType", "keyword", vMembership, `"programmeMembershipType":"`, `"`},
+		{"traineeInfo.curriculumEndDate", "date", vCurriculum, `,"curriculumEndDate":"`, `"`},
+		{"traineeInfo.placementGrade", "keyword", vPlacement, `,"placementGrade":"`, `"`},
+		{"traineeInfo.currentGrade", "keyword", vCurrentGrade, `,"currentGrade":"`, `"`},
+		{"traineeInfo", "", vClose, `}`, ``},
+	},
+	kindConnection: {
+		{"gmcReferenceNumber", "keyword", vGMC, `"gmcReferenceNumber":"`, `"`},
+		{"doctorFirstName", "keyword", vFirst, `,"doctorFirstName":"`, `"`},
+		{"doctorLastName", "keyword", vLast, `,"doctorLastName":"`, `"`},
+		{"submissionDate", "date", vSubmission, `,"submissionDate":"`, `"`},
+		{"programmeName", "keyword", vProgramme, `,"programmeName":"`, `"`},
+		{"designatedBody", "keyword", vDB, `,"designatedBody":"`, `"`},
+		{"tcsDesignatedBody", "keyword", vTcsDB, `,"tcsDesignatedBody":"`, `"`},
+		{"programmeOwner", "keyword", vOwner, `,"programmeOwner":"`, `"`},
+		{"connectionStatus", "keyword", vConnection, `,"connectionStatus":"`, `"`},
+		{"membershipType", "keyword", vMembership, `,"membershipType":"`, `"`},
+		{"tcsPersonId", "long", vTcsPerson, `,"tcsPersonId":`, ``},
+		{"existsInGmc", "boolean", vExists, `,"existsInGmc":`, ``},
+		{"lastUpdatedDate", "date", vUpdated, `,"lastUpdatedDate":"`, `"`},
+	},
+}
+
+// corruption is a compiled config.Corrupt.
+type corruption struct {
+	every  int64
+	drop   map[string]bool
+	rename map[string]string // dotted path → new key, already JSON-quoted
+}
+
+func newCorruption(k kind, c *config.Corrupt) (*corruption, error) {
+	every := c.Every
+	if every <= 0 {
+		every = 1
+	}
+	out := &corruption{every: every, drop: map[string]bool{}, rename: map[string]string{}}
+	known := fieldTypes(k)
+	for _, f := range c.Fields {
+		if _, ok := known[f]; !ok {
+			return nil, fmt.Errorf("generate corrupt: field %q is not in a %s record (fields: %s)", f, kindName(k), fieldList(k))
+		}
+		out.drop[f] = true
+	}
+	for from, to := range c.Rename {
+		if _, ok := known[from]; !ok {
+			return nil, fmt.Errorf("generate corrupt: rename %q is not in a %s record (fields: %s)", from, kindName(k), fieldList(k))
+		}
+		if to == "" {
+			return nil, fmt.Errorf("generate corrupt: rename %q to an empty name", from)
+		}
+		q, err := json.Marshal(to)
+		if err != nil {
+			return nil, fmt.Errorf("generate corrupt: rename %q: %w", from, err)
+		}
+		out.rename[from] = string(q)
+	}
+	return out, nil
+}
+
+// hits reports whether record i is damaged: the Every-th, 2×Every-th, ….
+func (c *corruption) hits(i int64) bool { return (i+1)%c.every == 0 }
+
+func kindName(k kind) string {
+	return [...]string{KindDoctor, KindRecommendation, KindConnection}[k]
+}
+
+func fieldList(k kind) string {
+	return strings.Join(slices.Sorted(maps.Keys(fieldTypes(k))), ", ")
+}
+
+// appendDoc appends a damaged record: the same slots as the intact path,
+// with separators recomputed because members go missing.
+func (c *corruption) appendDoc(dst []byte, p *person, lay []slot) []byte {
+	dst = append(dst, '{')
+	n, outer := 0, 0  // members written in this object, and in the enclosing one
+	skipping := false // inside a dropped object
+	for k := range lay {
+		s := &lay[k]
+		if s.v == vClose {
+			if skipping {
+				skipping = false
+				continue
+			}
+			dst = append(dst, '}')
+			n = outer + 1
+			continue
+		}
+		if skipping || c.drop[s.path] {
+			skipping = skipping || s.v == vOpen
+			continue
+		}
+		if n > 0 {
+			dst = append(dst, ',')
+		}
+		if q, ok := c.rename[s.path]; ok {
+			dst = append(append(dst, q...), ':')
+		} else {
+			dst = append(dst, slotKey(s.pre)...)
+		}
+		if s.v == vOpen {
+			dst = append(dst, '{')
+			outer, n = n, 0
+			continue
+		}
+		dst = append(dst, s.post...) // the opening quote, where there is one
+		dst = p.appendValue(dst, s.v)
+		dst = append(dst, s.post...)
+		n++
+	}
+	return append(dst, '}')
+}
+
+// slotKey is the `"name":` part of a slot's pre.
+func slotKey(pre string) string {
+	pre = strings.TrimPrefix(pre, ",")
+	return strings.TrimRight(pre, `"{`)
+}

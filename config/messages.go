@@ -29,7 +29,6 @@ const (
 	msgRequired      = "required"
 	msgNegative      = "must not be negative"
 	msgAtLeastOne    = "must be at least 1"
-	msgPositive      = "must be greater than 0"
 	msgPositiveTime  = "must be longer than 0s"
 	msgEmptyItem     = "must not be empty"
 	msgColour        = `must be a colour like "#d40000", got %q`
@@ -57,7 +56,7 @@ const (
 	msgEnvReserved      = "%q is a /resync subcommand; choose another name"
 	msgNoIndexes        = "needs at least one index"
 	msgProdApprovals    = "a production environment needs at least 1 approval (or allow_unapproved: true)"
-	msgNoApprovers      = "needs %d approval(s) but roles.approvers is empty"
+	msgNoApprovers      = "needs %d %s but roles.approvers is empty"
 	msgTooFewApprovers  = "needs %d approvals but roles.approvers names only %d people"
 	msgProdOpsChannel   = "required for a production environment: requests are only accepted there"
 	msgUnknownWebhook   = "unknown Teams webhook %q"

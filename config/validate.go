@@ -197,7 +197,11 @@ func (v *validator) approvals(path string, e *Environment, approvers Role) {
 		case a.n == 0 && a.name == "resync" && e.Production && !e.AllowUnapproved:
 			v.r.add(p, msgProdApprovals)
 		case a.n > 0 && len(approvers.People) == 0 && len(approvers.DiscordRoles) == 0:
-			v.r.addf(p, msgNoApprovers, a.n)
+			noun := "approvals"
+			if a.n == 1 {
+				noun = "approval"
+			}
+			v.r.addf(p, msgNoApprovers, a.n, noun)
 		case a.n > len(approvers.People) && len(approvers.DiscordRoles) == 0:
 			v.r.addf(p, msgTooFewApprovers, a.n, len(approvers.People))
 		}

@@ -54,6 +54,26 @@ func (e *Engine) loadRuns(ctx context.Context, j *Job, env *config.Environment) 
 	return runs, nil
 }
 
+// openSources makes each index's source and asks it for its size, so that
+// progress has a total (and an ETA) from the first batch on.
+func (e *Engine) openSources(ctx context.Context, runs []*indexRun) error {
+	for _, r := range runs {
+		src, err := NewSource(r.spec.Source, e.cfg.Dir, e.http)
+		if err != nil {
+			return fmt.Errorf("source of %s: %w", r.spec.Alias, err)
+		}
+		n, known, err := src.Total(ctx)
+		if err != nil {
+			return fmt.Errorf("count source of %s: %w", r.spec.Alias, err)
+		}
+		r.src, r.total, r.totalKnown = src, n, known
+		if !known {
+			r.total = -1
+		}
+	}
+	return nil
+}
+
 // checkpoint saves r's position and counts, and the job's totals, in one
 // round trip, and reports whether someone has asked the job to abort. It is
 // called only after the batch it covers was acknowledged by Elasticsearch.

@@ -48,15 +48,6 @@ func (e *Engine) copyIndex(ctx context.Context, j *Job, env *config.Environment,
 		return nil
 	}
 	t := e.target(env.Name)
-	src, err := NewSource(r.spec.Source, e.cfg.Dir, e.http)
-	if err != nil {
-		return fmt.Errorf("source of %s: %w", r.spec.Alias, err)
-	}
-	if n, known, err := src.Total(ctx); err != nil {
-		return fmt.Errorf("count source of %s: %w", r.spec.Alias, err)
-	} else if known {
-		r.total, r.totalKnown = n, true
-	}
 	if !r.created {
 		if err := t.CreateIndex(ctx, r.index, r.spec.MappingJSON); err != nil {
 			var ee *ESError
@@ -75,7 +66,7 @@ func (e *Engine) copyIndex(ctx context.Context, j *Job, env *config.Environment,
 	if err != nil {
 		return fmt.Errorf("transform of %s: %w", r.spec.Alias, err)
 	}
-	rd, err := src.Open(ctx, r.cursor)
+	rd, err := r.src.Open(ctx, r.cursor)
 	if err != nil {
 		return fmt.Errorf("open source of %s: %w", r.spec.Alias, err)
 	}
@@ -264,10 +255,14 @@ func newItemErrors(alias, index string, fails []itemFailure, exhausted bool) *It
 
 func (e *ItemErrors) Error() string {
 	var sb strings.Builder
+	docs := "documents"
+	if e.Count == 1 {
+		docs = "document"
+	}
 	if e.Exhausted {
-		fmt.Fprintf(&sb, "elasticsearch kept refusing %d documents of %s after every retry", e.Count, e.Index)
+		fmt.Fprintf(&sb, "elasticsearch kept refusing %d %s of %s after every retry", e.Count, docs, e.Index)
 	} else {
-		fmt.Fprintf(&sb, "elasticsearch refused %d documents of %s", e.Count, e.Index)
+		fmt.Fprintf(&sb, "elasticsearch refused %d %s of %s", e.Count, docs, e.Index)
 	}
 	for _, f := range e.First {
 		fmt.Fprintf(&sb, "; id %s: ", f.ID)

@@ -112,7 +112,7 @@ func TestCountMismatchIsRefused(t *testing.T) {
 
 func TestItem429StormFinishesCorrect(t *testing.T) {
 	f := newFixture(t, envOpts{docs: 3000, recDocs: 100})
-	f.es.AddFault(esemu.Fault{Path: "/*/_bulk", ItemRate: 0.4, ItemStatus: 429, Times: 25})
+	f.es.AddFault(esemu.Fault{Path: "/*/_bulk", ItemRate: 0.4, ItemStatus: 429, Times: 8})
 	j := f.run(syncengine.Request{})
 	if j.State != syncengine.StateSucceeded {
 		t.Fatalf("job: %s %s", j.State, j.Error)
@@ -136,8 +136,10 @@ func TestPersistentMappingErrorFailsNamingIDs(t *testing.T) {
 	}
 	contains(t, j.Error, "strict_dynamic_mapping_exception")
 	contains(t, j.Error, "masterdoctorindex-"+j.Generation)
-	if !strings.Contains(j.Error, "id 1") {
-		t.Errorf("error names no document id: %s", j.Error)
+	gen, _ := syncengine.NewGenerator(syncengine.KindDoctor, 7, nil)
+	contains(t, j.Error, "id "+gen.ID(249)) // the first damaged record
+	if strings.Contains(j.Error, "id "+gen.ID(248)+":") {
+		t.Errorf("error names an undamaged document: %s", j.Error)
 	}
 	if f.aliasTarget("recommendationindex") != live || f.aliasTarget("masterdoctorindex") != "" {
 		t.Error("aliases moved")
@@ -180,9 +182,9 @@ func TestRedisUnavailableMidRunFailsCleanlyWithoutSwap(t *testing.T) {
 	live := f.aliasTarget("masterdoctorindex")
 
 	proxy := newTCPProxy(t, f.redis.Addr)
-	client := redis.NewClient(&redis.Options{Addr: proxy.addr(), DB: f.redis.DB, MaxRetries: -1, DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond})
+	client := redis.NewClient(&redis.Options{Addr: proxy.addr(), DB: f.redis.DB, MaxRetries: -1, DialerRetries: 1, DialTimeout: 100 * time.Millisecond, ReadTimeout: 200 * time.Millisecond})
 	t.Cleanup(func() { client.Close() })
-	e, err := syncengine.New(client, f.cfg, syncengine.Options{Prefix: f.redis.Prefix, LockTTL: 5 * time.Second, RetryBase: 10 * time.Millisecond, RedisAttempts: 4})
+	e, err := syncengine.New(client, f.cfg, syncengine.Options{Prefix: f.redis.Prefix, LockTTL: 30 * time.Second, RetryBase: 10 * time.Millisecond, RedisAttempts: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,11 +206,15 @@ func TestRedisUnavailableMidRunFailsCleanlyWithoutSwap(t *testing.T) {
 		t.Fatalf("job did not stop with Redis gone: %v", err)
 	}
 	var final syncengine.Event
-	for _, ev := range snapshot(rec) {
-		if ev.Kind == syncengine.EventFinished {
-			final = ev
+	poll(t, 5*time.Second, func() bool {
+		for _, ev := range snapshot(rec) {
+			if ev.Kind == syncengine.EventFinished {
+				final = ev
+				return true
+			}
 		}
-	}
+		return false
+	})
 	if final.State != syncengine.StateFailed {
 		t.Fatalf("final event = %+v", final)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/resyncbot/resyncbot/config"
 )
 
@@ -15,6 +17,7 @@ var errAborted = errors.New("aborted")
 // indexRun is one index's part of a job, as checkpointed in Redis.
 type indexRun struct {
 	spec       *config.Index
+	src        Source
 	index      string // the new generation index
 	cursor     string
 	written    int64
@@ -64,6 +67,9 @@ func (e *Engine) stages(ctx context.Context, j *Job, env *config.Environment, ru
 	}
 	swapped := live != nil && live.ID == j.Generation && live.Job == j.ID
 	if !swapped {
+		if err := e.openSources(ctx, runs); err != nil {
+			return err
+		}
 		if err := e.setStage(ctx, j, StageCopy, runs); err != nil {
 			return err
 		}
@@ -165,15 +171,20 @@ func (e *Engine) finish(ctx context.Context, j *Job, env *config.Environment, ru
 		}
 	}
 	j.Finished = e.now()
+	// The end state, leaving the active set and releasing the lock happen in
+	// one transaction: whoever sees the job ended can start the next one.
 	werr := e.retryRedis(bg, func() error {
-		return e.setJob(bg, j.ID, "state", string(j.State), "finished", fmtTime(j.Finished), "error", j.Error)
+		_, err := e.rdb.TxPipelined(bg, func(p redis.Pipeliner) error {
+			p.HSet(bg, e.keys.job(j.ID), "state", string(j.State), "finished", fmtTime(j.Finished), "error", j.Error)
+			p.SRem(bg, e.keys.active(), j.ID)
+			releaseScript.Eval(bg, p, []string{e.keys.lock(lease.Env)}, lease.Token)
+			return nil
+		})
+		return err
 	})
-	if werr == nil {
-		_ = e.rdb.SRem(bg, e.keys.active(), j.ID).Err()
-	} else {
-		log.Error().Err(werr).Str("state", string(j.State)).Msg("could not record the job's end; it will be found again")
+	if werr != nil {
+		log.Error().Err(werr).Str("state", string(j.State)).Msg("could not record the job's end; it will be found and resumed once Redis answers")
 	}
-	_ = e.release(bg, lease)
 	e.audit(bg, "resyncbot", "job."+string(j.State), j.Env, j.ID, j.Error)
 	ev := e.event(EventFinished, j, runs, "")
 	ev.Error = j.Error

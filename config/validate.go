@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -122,7 +123,7 @@ func (v *validator) environment(c *Config, e *Environment) {
 	switch {
 	case !envNameRe.MatchString(e.Name):
 		v.r.add(path, msgEnvName)
-	case contains(reservedEnv, e.Name):
+	case slices.Contains(reservedEnv, e.Name):
 		v.r.addf(path, msgEnvReserved, e.Name)
 	}
 	if e.Colour != "" && !colourRe.MatchString(e.Colour) {
@@ -175,7 +176,7 @@ func (v *validator) statusChannels(path string, s StatusChannels, teams *Teams) 
 			v.r.add(p, msgEmptyItem)
 		case len(names) == 0:
 			v.r.addf(p, msgNoTeamsWebhooks, name)
-		case !contains(names, name):
+		case !slices.Contains(names, name):
 			msg := fmt.Sprintf(msgUnknownWebhook, name)
 			if s := nearest(name, names); s != "" {
 				msg = didYouMean(msg, s)
@@ -308,7 +309,7 @@ func (v *validator) source(path string, s *Source) {
 	case s.Type == "":
 		v.r.add(path+".type", msgSourceTypeNeeded)
 		return
-	case !contains(sourceTypes, s.Type):
+	case !slices.Contains(sourceTypes, s.Type):
 		v.r.addf(path+".type", msgSourceType, s.Type)
 		return
 	}
@@ -320,7 +321,7 @@ func (v *validator) source(path string, s *Source) {
 		} else {
 			v.atLeastOne64(path+".count", s.Count)
 		}
-		if !contains(sourceKinds, s.Kind) {
+		if !slices.Contains(sourceKinds, s.Kind) {
 			v.r.addf(path+".kind", msgGenerateKind, s.Kind)
 		}
 		if c := s.Corrupt; c != nil {
@@ -357,7 +358,7 @@ func (v *validator) sourceFields(path string, s *Source) {
 	sv := reflect.ValueOf(s).Elem()
 	for name, f := range fieldsOf(sv.Type()) {
 		types, limited := sourceFieldTypes[name]
-		if !limited || contains(types, s.Type) {
+		if !limited || slices.Contains(types, s.Type) {
 			continue
 		}
 		fv := sv.FieldByIndex(f.Index)
@@ -414,9 +415,13 @@ func (v *validator) platforms(p *Platforms) {
 		}
 	}
 	if d := p.Discord; d != nil && d.enabled() {
-		v.required("platforms.discord.application_id", d.ApplicationID, msgDiscordField)
-		v.required("platforms.discord.public_key", d.PublicKey, msgDiscordField)
-		v.required("platforms.discord.bot_token", d.BotToken, msgDiscordField)
+		for _, f := range []struct{ name, value string }{
+			{"application_id", d.ApplicationID}, {"public_key", d.PublicKey}, {"bot_token", d.BotToken},
+		} {
+			if f.value == "" {
+				v.r.add("platforms.discord."+f.name, msgDiscordField)
+			}
+		}
 		if k, err := hex.DecodeString(d.PublicKey); d.PublicKey != "" && (err != nil || len(k) != 32) {
 			v.r.add("platforms.discord.public_key", msgHexKey)
 		}
@@ -463,16 +468,10 @@ func (v *validator) notNegative(path string, n int) {
 	}
 }
 
-// required reports an empty value, with msgRequired or the message given.
-func (v *validator) required(path, value string, message ...string) {
-	if value != "" {
-		return
+func (v *validator) required(path, value string) {
+	if value == "" {
+		v.r.add(path, msgRequired)
 	}
-	msg := msgRequired
-	if len(message) > 0 {
-		msg = message[0]
-	}
-	v.r.add(path, msg)
 }
 
 func (v *validator) nonEmptyItems(path string, items []string) {
@@ -501,17 +500,8 @@ func (v *validator) addr(path, addr string) {
 // and, except for unix sockets, a host.
 func isURL(s string, schemes ...string) bool {
 	u, err := url.Parse(s)
-	if err != nil || !contains(schemes, u.Scheme) {
+	if err != nil || !slices.Contains(schemes, u.Scheme) {
 		return false
 	}
 	return u.Host != "" || u.Scheme == "unix" && u.Path != ""
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -171,8 +171,11 @@ func (r *ndjsonReader) Next(ctx context.Context) (Record, error) {
 		if len(doc) == 0 {
 			continue
 		}
-		if doc[0] != '{' || !json.Valid(doc) {
+		if !json.Valid(doc) {
 			return Record{}, fmt.Errorf("ndjson %s line %d: invalid JSON: %s", r.name, r.line, jsonProblem(doc))
+		}
+		if doc[0] != '{' {
+			return Record{}, fmt.Errorf("ndjson %s line %d: not a JSON object but %s", r.name, r.line, jsonKind(doc[0]))
 		}
 		rec := Record{Doc: bytes.Clone(doc), Pos: r.recs}
 		r.recs++
@@ -181,28 +184,30 @@ func (r *ndjsonReader) Next(ctx context.Context) (Record, error) {
 	}
 }
 
-// jsonProblem says what is wrong with a line json.Valid refused, or that is
-// valid JSON but not an object.
+// jsonProblem says what is wrong with a line json.Valid refused.
 func jsonProblem(doc []byte) string {
 	var v any
 	if err := json.Unmarshal(doc, &v); err != nil {
 		return err.Error()
 	}
-	return fmt.Sprintf("a %s, not an object", jsonKind(doc[0]))
+	return "not valid JSON"
 }
 
+// jsonKind names the kind of the JSON value that starts with first.
 func jsonKind(first byte) string {
 	switch first {
+	case '{':
+		return "an object"
 	case '[':
-		return "array"
+		return "an array"
 	case '"':
-		return "string"
+		return "a string"
 	case 't', 'f':
-		return "boolean"
+		return "a boolean"
 	case 'n':
 		return "null"
 	}
-	return "number"
+	return "a number"
 }
 
 func (r *ndjsonReader) Cursor() string {

@@ -32,9 +32,10 @@ func NewSource(spec config.Source, dir string, client *http.Client) (Source, err
 
 // singleLine returns doc as one line: a bulk body is NDJSON, so a document
 // that an API pretty-printed must lose its line breaks before it is written.
-// Documents without any are returned as they are.
+// Documents without a '\n' are returned as they are (JSON allows a raw '\r'
+// only as whitespace between tokens, where a bulk body does not mind it).
 func singleLine(doc []byte) ([]byte, error) {
-	if bytes.IndexByte(doc, '\n') < 0 && bytes.IndexByte(doc, '\r') < 0 {
+	if bytes.IndexByte(doc, '\n') < 0 {
 		return doc, nil
 	}
 	var b bytes.Buffer

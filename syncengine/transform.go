@@ -166,7 +166,7 @@ func (t *Transform) id(obj []byte) (string, error) {
 	case c == 'n':
 		return "", &BadRecordError{Reason: fmt.Sprintf("id field %q is null", t.field())}
 	default:
-		return "", &BadRecordError{Reason: fmt.Sprintf("id field %q is a %s, not a string or number", t.field(), jsonKind(c))}
+		return "", &BadRecordError{Reason: fmt.Sprintf("id field %q is %s, not a string or number", t.field(), jsonKind(c))}
 	}
 }
 
@@ -189,8 +189,10 @@ type tnode struct {
 	targets map[string]int    // output name of a rename → bit, to catch collisions
 	drop    map[string]bool   // input names
 	set     []setOp           // by output name, in name order
-	child   map[string]*tnode // by input name
-	creates bool              // sets something here or below: a missing object is created
+	child   map[string]int    // input name → index in children
+	names   []string          // children's input names, in name order
+	kids    []*tnode
+	creates bool // sets something here or below: a missing object is created
 }
 
 type setOp struct {
@@ -201,14 +203,19 @@ type setOp struct {
 func (n *tnode) walk(parents []string) *tnode {
 	for _, p := range parents {
 		if n.child == nil {
-			n.child = map[string]*tnode{}
+			n.child = map[string]int{}
 		}
-		c := n.child[p]
-		if c == nil {
-			c = &tnode{}
-			n.child[p] = c
+		k, ok := n.child[p]
+		if !ok {
+			// Keep names sorted so created objects come out in a stable order.
+			k, _ = slices.BinarySearch(n.names, p)
+			n.names = slices.Insert(n.names, k, p)
+			n.kids = slices.Insert(n.kids, k, &tnode{})
+			for j, name := range n.names {
+				n.child[name] = j
+			}
 		}
-		n = c
+		n = n.kids[k]
 	}
 	return n
 }
@@ -238,18 +245,20 @@ func (n *tnode) addRename(from, to string) error {
 	}
 	at := n.walk(parent)
 	if at.rename == nil {
-		at.rename, at.targets = map[string]string{}, map[string]int{}
+		at.rename, at.renameQ, at.targets = map[string]string{}, map[string][]byte{}, map[string]int{}
 	}
 	at.rename[leaf] = newLeaf
-	if at.renameQ == nil {
-		at.renameQ = map[string][]byte{}
-	}
-	q, _ := json.Marshal(newLeaf) // a string always marshals
-	at.renameQ[leaf] = append(q, ':')
+	at.renameQ[leaf] = quotedKey(newLeaf)
 	if _, ok := at.targets[newLeaf]; !ok {
 		at.targets[newLeaf] = len(at.targets)
 	}
 	return nil
+}
+
+// quotedKey is `"name":`.
+func quotedKey(name string) []byte {
+	q, _ := json.Marshal(name) // a string always marshals
+	return append(q, ':')
 }
 
 // addSet records a constant at an output path. Parent segments are output
@@ -267,29 +276,43 @@ func (n *tnode) addSet(parts []string, v []byte) {
 		n.creates = true
 	}
 	leaf := parts[len(parts)-1]
-	q, _ := json.Marshal(leaf) // a string always marshals
-	member := append(append(q, ':'), v...)
-	n.set = append(n.set, setOp{name: leaf, member: member})
+	n.set = append(n.set, setOp{name: leaf, member: append(quotedKey(leaf), v...)})
 }
 
-// outKey appends the output key of input member name with its colon;
-// rawKey is the key as the record spells it.
-func (n *tnode) outKey(dst []byte, rawKey []byte, name string) []byte {
-	if q, ok := n.renameQ[name]; ok {
-		return append(dst, q...)
+// flags is a small set of indexes: a bit mask, spilling to a slice past 64.
+type flags struct {
+	bits  uint64
+	spill []bool
+}
+
+func (f *flags) add(k int) bool {
+	if k < 64 {
+		had := f.bits&(1<<k) != 0
+		f.bits |= 1 << k
+		return had
 	}
-	return append(append(dst, rawKey...), ':')
+	if f.spill == nil {
+		f.spill = make([]bool, k+1)
+	} else if k >= len(f.spill) {
+		f.spill = append(f.spill, make([]bool, k+1-len(f.spill))...)
+	}
+	had := f.spill[k]
+	f.spill[k] = true
+	return had
 }
 
-// apply appends obj, transformed by n, to dst.
+func (f *flags) has(k int) bool {
+	if k < 64 {
+		return f.bits&(1<<k) != 0
+	}
+	return k < len(f.spill) && f.spill[k]
+}
+
+// apply appends obj, transformed by n, to dst. Map lookups index with
+// string(key) so that keys are never copied.
 func (n *tnode) apply(dst, obj []byte) ([]byte, error) {
 	dst = append(dst, '{')
-	var setDone []bool
-	if len(n.set) > 0 {
-		setDone = make([]bool, len(n.set))
-	}
-	var childSeen map[string]bool
-	var targetSeen uint64
+	var setDone, childSeen, targetSeen flags
 	written := 0
 	sc := objScanner{b: obj, i: 1}
 	for {
@@ -300,22 +323,24 @@ func (n *tnode) apply(dst, obj []byte) ([]byte, error) {
 		if !ok {
 			break
 		}
-		name, err := m.name(obj)
-		if err != nil {
-			return nil, err
+		key := obj[m.keyStart+1 : m.keyEnd-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			name, err := stringValue(obj[m.keyStart:m.keyEnd])
+			if err != nil {
+				return nil, err
+			}
+			key = []byte(name)
 		}
-		if n.drop[name] {
+		if n.drop[string(key)] {
 			continue
 		}
-		out := name
-		if to, ok := n.rename[name]; ok {
-			out = to
+		out, renamed := n.rename[string(key)]
+		if !renamed {
+			out = string(key)
 		}
-		if bit, ok := n.targets[out]; ok && bit < 64 {
-			if targetSeen&(1<<bit) != 0 {
-				return nil, &BadRecordError{Reason: fmt.Sprintf("renaming makes two fields named %q", out)}
-			}
-			targetSeen |= 1 << bit
+		if bit, ok := n.targets[out]; ok && targetSeen.add(bit) {
+			// Cloned: out may live in a stack buffer, which must not escape.
+			return nil, &BadRecordError{Reason: fmt.Sprintf("renaming makes two fields named %q", strings.Clone(out))}
 		}
 		if written > 0 {
 			dst = append(dst, ',')
@@ -323,18 +348,19 @@ func (n *tnode) apply(dst, obj []byte) ([]byte, error) {
 		written++
 		if k := n.setIndex(out); k >= 0 {
 			dst = append(dst, n.set[k].member...)
-			setDone[k] = true
+			setDone.add(k)
 			continue
 		}
-		dst = n.outKey(dst, obj[m.keyStart:m.keyEnd], name)
+		if renamed {
+			dst = append(dst, n.renameQ[string(key)]...)
+		} else {
+			dst = append(append(dst, obj[m.keyStart:m.keyEnd]...), ':')
+		}
 		val := obj[m.valStart:m.valEnd]
-		if c := n.child[name]; c != nil {
-			if childSeen == nil {
-				childSeen = map[string]bool{}
-			}
-			childSeen[name] = true
+		if k, ok := n.child[string(key)]; ok {
+			childSeen.add(k)
 			if val[0] == '{' {
-				if dst, err = c.apply(dst, val); err != nil {
+				if dst, err = n.kids[k].apply(dst, val); err != nil {
 					return nil, err
 				}
 				continue
@@ -346,7 +372,7 @@ func (n *tnode) apply(dst, obj []byte) ([]byte, error) {
 		return nil, fmt.Errorf("unexpected %q after the object", obj[end])
 	}
 	for k, s := range n.set {
-		if !setDone[k] {
+		if !setDone.has(k) {
 			if written > 0 {
 				dst = append(dst, ',')
 			}
@@ -354,25 +380,24 @@ func (n *tnode) apply(dst, obj []byte) ([]byte, error) {
 			dst = append(dst, s.member...)
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(n.child)) {
-		c := n.child[name]
-		out := name
-		if to, ok := n.rename[name]; ok {
-			out = to
-		}
-		if !c.creates || childSeen[name] || n.setIndex(out) >= 0 {
+	for k, c := range n.kids {
+		if !c.creates || childSeen.has(k) {
 			continue
 		}
+		name := n.names[k]
+		out, renamed := n.rename[name]
+		if !renamed {
+			out = name
+		}
+		if n.setIndex(out) >= 0 {
+			continue // a constant replaces the whole object
+		}
+		q := quotedKey(out)
 		if written > 0 {
 			dst = append(dst, ',')
 		}
 		written++
-		if q, ok := n.renameQ[name]; ok {
-			dst = append(dst, q...)
-		} else {
-			q, _ := json.Marshal(name) // a string always marshals
-			dst = append(append(dst, q...), ':')
-		}
+		dst = append(dst, q...)
 		var err error
 		if dst, err = c.apply(dst, []byte("{}")); err != nil {
 			return nil, err

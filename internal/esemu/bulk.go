@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -131,6 +132,34 @@ func (e *Emulator) handleBulk(c *call) {
 	out, releaseOut := e.renderBulk(c, items, refresh == "true")
 	c.reply(http.StatusOK, out)
 	c.onWritten(releaseOut)
+}
+
+// peekBulk records the items and ids of a _bulk request that a fault
+// answers without handling it, so the request log still shows what the
+// client sent. Items without an id are logged with an empty id.
+func (c *call) peekBulk() {
+	if !strings.HasSuffix(c.r.URL.Path, "/_bulk") || c.r.Body == nil {
+		return
+	}
+	body, release, ok := c.bodyPooled()
+	defer release()
+	if !ok {
+		return
+	}
+	items, idBuf, err := parseBulkBody(body, c.param("index"), false)
+	if err != nil {
+		return
+	}
+	ids := string(idBuf)
+	c.items = len(items)
+	c.ids = make([]string, len(items))
+	for i, it := range items {
+		if it.idStart >= 0 {
+			c.ids[i] = ids[it.idStart:it.idEnd]
+		}
+	}
+	c.status = 0
+	c.out = nil
 }
 
 // resolveBulkTargets finds (or auto-creates) each item's concrete index.

@@ -156,6 +156,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if plan.whole != nil && !plan.whole.AfterHandling {
+		c.peekBulk()
 		e.applyWholeFault(w, c, plan)
 		return
 	}

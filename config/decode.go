@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/resyncbot/resyncbot/internal/nearest"
 )
 
 // decoder fills Go values from a yaml.Node tree strictly: every key must name
@@ -360,7 +362,7 @@ func unknownField(k string, fields map[string]reflect.StructField) string {
 	for name := range fields {
 		names = append(names, name)
 	}
-	if s := nearest(k, names); s != "" {
+	if s := nearest.Word(k, names); s != "" {
 		return didYouMean(msgUnknownField, s)
 	}
 	return msgUnknownField

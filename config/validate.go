@@ -12,6 +12,8 @@ import (
 
 	// Time zones are validated on machines without a zoneinfo database too.
 	_ "time/tzdata"
+
+	"github.com/resyncbot/resyncbot/internal/nearest"
 )
 
 // validator checks a decoded Config and reports every problem with its path.
@@ -126,7 +128,7 @@ func (v *validator) statusChannels(path string, s StatusChannels, teams *Teams) 
 			v.r.addf(p, msgNoTeamsWebhooks, name)
 		case !slices.Contains(names, name):
 			msg := fmt.Sprintf(msgUnknownWebhook, name)
-			if s := nearest(name, names); s != "" {
+			if s := nearest.Word(name, names); s != "" {
 				msg = didYouMean(msg, s)
 			}
 			v.r.add(p, msg)

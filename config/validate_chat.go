@@ -3,6 +3,8 @@ package config
 import (
 	"encoding/hex"
 	"fmt"
+
+	"github.com/resyncbot/resyncbot/internal/nearest"
 )
 
 // Validation of who may use the bot and through which chat platforms.
@@ -45,7 +47,7 @@ func (v *validator) roles(c *Config) {
 				v.r.add(p, msgEmptyItem)
 			case !ok:
 				msg := fmt.Sprintf(msgUnknownPerson, id)
-				if s := nearest(id, ids); s != "" {
+				if s := nearest.Word(id, ids); s != "" {
 					msg = didYouMean(msg, s)
 				}
 				v.r.add(p, msg)

@@ -117,7 +117,11 @@ func New(rdb redis.UniversalClient, cfg *config.Config, opts Options) (*Engine, 
 		e.retryBase = 100 * time.Millisecond
 	}
 	for name, env := range cfg.Environments {
-		t, err := NewTarget(env.Elasticsearch)
+		es := env.Elasticsearch
+		if es.CACert != "" {
+			es.CACert = cfg.Resolve(es.CACert)
+		}
+		t, err := NewTarget(es)
 		if err != nil {
 			return nil, fmt.Errorf("environment %s: %w", name, err)
 		}

@@ -108,7 +108,7 @@ func (e *Engine) Plan(ctx context.Context, env, index string) (*Plan, error) {
 		}
 	}
 	if p.Rate > 0 && p.Total > 0 {
-		p.Estimate = time.Duration(float64(p.Total) / p.Rate * float64(time.Second)).Round(time.Second)
+		p.Estimate = time.Duration(float64(p.Total) / p.Rate * float64(time.Second))
 	}
 	if holder, err := e.lockHolder(ctx, env); err != nil {
 		return nil, err

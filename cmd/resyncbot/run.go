@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/resyncbot/resyncbot/internal/nearest"
+
 	"bytes"
 	"context"
 	"errors"
@@ -47,6 +49,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"check":   {"validate a configuration file and list every problem", runCheck},
 		"help":    {"show this help, or a command's", runHelp},
+		"plan":    {"show what a resync of an environment would do, changing nothing", runPlan},
 		"version": {"print the version", runVersion},
 	}
 }
@@ -153,7 +156,7 @@ func unknownCommand(name string) error {
 	for n := range commands() {
 		names = append(names, n, strings.Fields(n)[0])
 	}
-	if s := nearest(name, names); s != "" {
+	if s := nearest.Word(name, names); s != "" {
 		return usageErrorf("unknown command %q (did you mean %q?); run \"resyncbot help\" for the list", name, s)
 	}
 	return usageErrorf("unknown command %q; run \"resyncbot help\" for the list", name)
@@ -204,41 +207,4 @@ func parseFlags(fs *flag.FlagSet, args []string, e *env) (help bool, err error) 
 		return false, exitCode{code: 2}
 	}
 	return false, nil
-}
-
-// nearest returns the candidate closest to word by edit distance, if it is
-// close enough to be a likely typo, else "".
-func nearest(word string, candidates []string) string {
-	best, bestDist := "", -1
-	for _, c := range candidates {
-		d := distance(word, c)
-		if bestDist < 0 || d < bestDist || d == bestDist && c < best {
-			best, bestDist = c, d
-		}
-	}
-	if bestDist < 0 || bestDist > max(2, len(word)/3) {
-		return ""
-	}
-	return best
-}
-
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

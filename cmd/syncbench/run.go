@@ -199,16 +199,23 @@ func (b *bench) all(ctx context.Context) error {
 	}
 	t := e.Target("bench")
 
-	raw, err := b.rawBulk(ctx, t)
+	// The bare loader runs before and after the engine and the faster run
+	// counts, so neither warm-up nor a grown emulator flatters the engine.
+	rawBefore, err := b.rawBulk(ctx, t)
 	if err != nil {
 		return fmt.Errorf("bare bulk loader: %w", err)
 	}
-	fmt.Fprintf(b.out, "raw_bulk_docs_per_s=%.0f\n", raw)
-
 	eng, heap, err := b.engineRun(ctx, e)
 	if err != nil {
 		return fmt.Errorf("engine run: %w", err)
 	}
+	rawAfter, err := b.rawBulk(ctx, t)
+	if err != nil {
+		return fmt.Errorf("bare bulk loader: %w", err)
+	}
+	raw := max(rawBefore, rawAfter)
+	fmt.Fprintf(b.out, "raw_bulk_runs_docs_per_s=%.0f,%.0f\n", rawBefore, rawAfter)
+	fmt.Fprintf(b.out, "raw_bulk_docs_per_s=%.0f\n", raw)
 	fmt.Fprintf(b.out, "engine_docs_per_s=%.0f\n", eng)
 	fmt.Fprintf(b.out, "engine_overhead_ratio=%.3f\n", raw/eng)
 	fmt.Fprintf(b.out, "engine_peak_heap_mb=%.1f\n", heap)

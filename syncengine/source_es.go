@@ -20,10 +20,14 @@ import (
 // ESSource reads another index, possibly on another cluster, in SortField
 // order through a point in time and search_after.
 //
-// Its cursor is JSON holding the last record's SortField value and the
-// position of the next record: {"after":["1000123"],"pos":500}. SortField
-// must be a unique keyword (the document's key), so resuming with a new point
-// in time after that value is exact.
+// Pages are sorted on SortField, then _shard_doc, and follow each other by
+// search_after. Its cursor is JSON holding the last record's SortField value
+// and the position of the next record: {"after":["1000123"],"pos":500}.
+// SortField must be unique (the record's key, a keyword), so a resumed reader
+// is exact: it opens a new point in time and asks for SortField greater than
+// that value. (A _shard_doc value belongs to its point in time, and
+// Elasticsearch wants one in search_after whenever a point in time is used,
+// so the resumed reader filters instead.)
 type ESSource struct {
 	es       *elasticsearch.Client
 	index    string
@@ -108,14 +112,12 @@ type esCursor struct {
 // Open opens a point in time on the index and returns a reader positioned
 // just after cursor; Close releases the point in time.
 func (s *ESSource) Open(ctx context.Context, cursor string) (Reader, error) {
-	r := &esReader{s: s, tiebreak: true}
+	r := &esReader{s: s}
 	if cursor != "" {
 		if err := json.Unmarshal([]byte(cursor), &r.at); err != nil || len(r.at.After) != 1 || r.at.Pos < 0 {
 			return nil, fmt.Errorf("elasticsearch source %s/%s: bad cursor %q (want {\"after\":[value],\"pos\":n})", s.url, s.index, cursor)
 		}
-		// After a resume only the sort field's value is known, and since it is
-		// unique it is all search_after needs.
-		r.after, r.tiebreak = r.at.After, false
+		r.from = r.at.After[0]
 	}
 	var out struct {
 		ID string `json:"id"`
@@ -131,13 +133,13 @@ func (s *ESSource) Open(ctx context.Context, cursor string) (Reader, error) {
 }
 
 type esReader struct {
-	s        *ESSource
-	pit      string
-	at       esCursor          // the last record returned
-	after    []json.RawMessage // its full sort values, for the next search_after
-	tiebreak bool              // sort on _shard_doc after the field
-	hits     []esHit
-	last     bool // the page in hits was the last
+	s     *ESSource
+	pit   string
+	at    esCursor          // the last record returned
+	after []json.RawMessage // its full sort values, for the next search_after
+	from  json.RawMessage   // resumed: only SortField values above this
+	hits  []esHit
+	last  bool // the page in hits was the last
 }
 
 type esHit struct {
@@ -202,6 +204,7 @@ func (r *esReader) page(ctx context.Context) error {
 
 type esQuery struct {
 	Size        int                 `json:"size"`
+	Query       any                 `json:"query,omitempty"`
 	PIT         esPIT               `json:"pit"`
 	Sort        []map[string]string `json:"sort"`
 	SearchAfter []json.RawMessage   `json:"search_after,omitempty"`
@@ -216,11 +219,11 @@ func (r *esReader) query() esQuery {
 	q := esQuery{
 		Size:        r.s.size,
 		PIT:         esPIT{ID: r.pit, KeepAlive: r.s.keepOpen},
-		Sort:        []map[string]string{{r.s.field: "asc"}},
+		Sort:        []map[string]string{{r.s.field: "asc"}, {"_shard_doc": "asc"}},
 		SearchAfter: r.after,
 	}
-	if r.tiebreak {
-		q.Sort = append(q.Sort, map[string]string{"_shard_doc": "asc"})
+	if r.from != nil {
+		q.Query = map[string]any{"range": map[string]any{r.s.field: map[string]json.RawMessage{"gt": r.from}}}
 	}
 	return q
 }

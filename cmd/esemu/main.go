@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -45,6 +46,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	addr := fs.String("addr", defAddr, "listen address (host:port; port 0 picks a free one)")
 	refresh := fs.Duration("refresh-interval", time.Second, "refresh interval of indexes that do not set index.refresh_interval (0 disables)")
 	gcPercent := fs.Int("gc-percent", 50, "Go GC target percentage; lower trades CPU for a smaller resident set")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("parse flags: %w", err)
 	}
@@ -53,6 +55,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if *gcPercent > 0 && getenv("GOGC") == "" {
 		debug.SetGCPercent(*gcPercent)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("create cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("start cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -171,8 +171,13 @@ func (e *Emulator) resolveBulkTargets(items []bulkItem) {
 	cache := map[string]resolved{}
 	var create []string
 	e.mu.RLock()
+	last := ""
 	for i := range items {
 		it := &items[i]
+		if i > 0 && it.indexName == last {
+			continue
+		}
+		last = it.indexName
 		r, ok := cache[it.indexName]
 		if !ok {
 			ix, err := e.writeIndex(it.indexName)
@@ -200,9 +205,13 @@ func (e *Emulator) resolveBulkTargets(items []bulkItem) {
 		}
 		e.mu.Unlock()
 	}
+	var r resolved
+	last = ""
 	for i := range items {
 		it := &items[i]
-		r := cache[it.indexName]
+		if i == 0 || it.indexName != last {
+			r, last = cache[it.indexName], it.indexName
+		}
 		switch {
 		case r.err != nil:
 			it.err = r.err
@@ -245,6 +254,14 @@ func (e *Emulator) applyBulk(c *call, items []bulkItem, refreshNow bool) []*inde
 		}
 	}
 	slab := make([]byte, 0, total)
+	// Records of new documents share one allocation per request too.
+	nrec := 0
+	for i := range items {
+		if it := &items[i]; it.err == nil && it.ix != nil && (it.op == "index" || it.op == "create") {
+			nrec++
+		}
+	}
+	recs := make([]docRec, nrec)
 	var locked *index
 	var touched []*index
 	now := e.now()
@@ -298,7 +315,11 @@ func (e *Emulator) applyBulk(c *call, items []bulkItem, refreshNow bool) []*inde
 				start = 0
 			}
 			src := slab[start:len(slab):len(slab)]
-			res, err := ix.put(it.id, src, it.op == "create")
+			var rec *docRec
+			if len(recs) > 0 {
+				rec, recs = &recs[0], recs[1:]
+			}
+			res, err := ix.put(it.id, src, it.op == "create", rec)
 			if err != nil {
 				it.err = err
 				continue

@@ -36,6 +36,19 @@ func compileDateFormat(spec string) (*dateFormat, error) {
 	return f, nil
 }
 
+// fastOK reports whether raw is accepted by one of the format's fast
+// parsers, without converting it to a string.
+func (f *dateFormat) fastOK(raw []byte) bool {
+	for _, p := range f.parsers {
+		if pp, ok := p.(*patternParser); ok && pp.fast != fastNone {
+			if _, ok := fastParse(raw, pp.fast == fastISO); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // parseMillis parses with each parser in turn; the error text is the
 // date_time_parse_exception reason.
 func (f *dateFormat) parseMillis(s string) (int64, string) {
@@ -123,7 +136,18 @@ type dateToken struct {
 	zoneZ bool
 }
 
-type patternParser struct{ tokens []dateToken }
+type patternParser struct {
+	tokens []dateToken
+	// fast selects a hand-written parser for the common ISO shapes;
+	// anything it does not recognise goes through the tokens.
+	fast int
+}
+
+const (
+	fastNone = iota
+	fastISO  // (strict_)date_optional_time
+	fastDate // yyyy-MM-dd
+)
 
 type dateState struct {
 	set   [fCount]bool
@@ -204,7 +228,14 @@ func compileOne(spec string) (dateParser, error) {
 		return epochParser{scale: 1000}, nil
 	}
 	if toks, ok := namedFormat(spec); ok {
-		return &patternParser{tokens: toks}, nil
+		p := &patternParser{tokens: toks}
+		switch strings.TrimPrefix(spec, "strict_") {
+		case "date_optional_time", "date_optional_time_nanos":
+			p.fast = fastISO
+		case "date", "year_month_day":
+			p.fast = fastDate
+		}
+		return p, nil
 	}
 	toks, rest, err := compilePattern(spec, false)
 	if err != nil {
@@ -213,7 +244,11 @@ func compileOne(spec string) (dateParser, error) {
 	if rest != "" {
 		return nil, fmt.Errorf("Pattern includes reserved character: ']'")
 	}
-	return &patternParser{tokens: toks}, nil
+	p := &patternParser{tokens: toks}
+	if spec == "yyyy-MM-dd" || spec == "uuuu-MM-dd" {
+		p.fast = fastDate
+	}
+	return p, nil
 }
 
 // compilePattern compiles a java.time style pattern (the subset ES users
@@ -320,6 +355,11 @@ var monthNames = []string{"january", "february", "march", "april", "may", "june"
 var dayNames = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 
 func (p *patternParser) parse(s string) (int64, string) {
+	if p.fast != fastNone {
+		if ms, ok := fastParse(s, p.fast == fastISO); ok {
+			return ms, ""
+		}
+	}
 	st := dateState{pm: -1}
 	pos, ok := parseTokens(p.tokens, s, 0, &st)
 	if !ok {
@@ -565,4 +605,114 @@ func daysFromCivil(y, m, d int) int64 {
 	doy := (153*mp+2)/5 + d - 1
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
 	return int64(era)*146097 + int64(doe) - 719468
+}
+
+// fastParse handles yyyy-MM-dd and, when withTime, the ISO forms
+// yyyy-MM-dd'T'HH[:mm[:ss[.S+]]][Z|±HH[:]mm|±HH] with a four-digit year.
+// It reports false for anything else, including invalid dates, so the
+// general parser produces the error message.
+func fastParse[T ~string | ~[]byte](s T, withTime bool) (int64, bool) {
+	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
+		return 0, false
+	}
+	y, ok1 := digits(s, 0, 4)
+	mo, ok2 := digits(s, 5, 2)
+	d, ok3 := digits(s, 8, 2)
+	if !ok1 || !ok2 || !ok3 || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) {
+		return 0, false
+	}
+	ms := daysFromCivil(y, mo, d) * 86400000
+	if len(s) == 10 {
+		return ms, true
+	}
+	if !withTime || s[10] != 'T' || len(s) < 13 {
+		return 0, false
+	}
+	h, ok := digits(s, 11, 2)
+	if !ok || h > 23 {
+		return 0, false
+	}
+	i := 13
+	var mi, sec, nanos int
+	if i < len(s) && s[i] == ':' {
+		if mi, ok = digits(s, i+1, 2); !ok || mi > 59 {
+			return 0, false
+		}
+		i += 3
+		if i < len(s) && s[i] == ':' {
+			if sec, ok = digits(s, i+1, 2); !ok || sec > 59 {
+				return 0, false
+			}
+			i += 3
+			if i < len(s) && s[i] == '.' {
+				j := i + 1
+				for j < len(s) && j-i-1 < 9 && s[j] >= '0' && s[j] <= '9' {
+					nanos = nanos*10 + int(s[j]-'0')
+					j++
+				}
+				n := j - i - 1
+				if n == 0 {
+					return 0, false
+				}
+				for k := n; k < 9; k++ {
+					nanos *= 10
+				}
+				i = j
+			}
+		}
+	}
+	off := 0
+	if i < len(s) {
+		switch s[i] {
+		case 'Z':
+			i++
+		case '+', '-':
+			sign := 1
+			if s[i] == '-' {
+				sign = -1
+			}
+			oh, ok := digits(s, i+1, 2)
+			if !ok || oh > 18 {
+				return 0, false
+			}
+			i += 3
+			om := 0
+			if i < len(s) && s[i] == ':' {
+				if om, ok = digits(s, i+1, 2); !ok {
+					return 0, false
+				}
+				i += 3
+			} else if i+2 <= len(s) {
+				if om, ok = digits(s, i, 2); !ok {
+					return 0, false
+				}
+				i += 2
+			}
+			if om > 59 {
+				return 0, false
+			}
+			off = sign * (oh*3600 + om*60)
+		default:
+			return 0, false
+		}
+	}
+	if i != len(s) {
+		return 0, false
+	}
+	return ms + int64(h*3600+mi*60+sec-off)*1000 + int64(nanos/1_000_000), true
+}
+
+func digits[T ~string | ~[]byte](s T, at, n int) (int, bool) {
+	if at+n > len(s) {
+		return 0, false
+	}
+	v := 0
+	for i := at; i < at+n; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int(c-'0')
+	}
+	return v, true
 }

@@ -106,7 +106,7 @@ func (e *Emulator) writeOne(c *call, op string) {
 			return
 		}
 	}
-	res, werr := ix.put(it.id, src, op == "create")
+	res, werr := ix.put(it.id, src, op == "create", nil)
 	if werr == nil && it.external {
 		res.rec.version, res.version = it.version, it.version
 	}
@@ -233,7 +233,7 @@ func (ix *index) updateLocked(id string, n *jnode) (writeResult, bool, *esError)
 	if err := ix.validateLocked(src, id); err != nil {
 		return writeResult{}, false, err
 	}
-	res, err := ix.put(id, src, false)
+	res, err := ix.put(id, src, false, nil)
 	return res, false, err
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // docParser validates one document against a mapping in a single pass over
@@ -26,6 +27,9 @@ type docParser struct {
 	seen [][]byte
 }
 
+// parserPool recycles parsers (and their duplicate-detection stacks).
+var parserPool = sync.Pool{}
+
 // dynAdd is one new field introduced by dynamic mapping.
 type dynAdd struct {
 	parentPath string
@@ -41,7 +45,16 @@ var metadataFields = map[string]bool{
 // parseDocument validates src. It returns the dynamic mapping additions
 // the document needs (nil if none) or the per-document error ES reports.
 func parseDocument(src []byte, id string, m *mapping) ([]dynAdd, *esError) {
-	p := docParser{s: scanner{buf: src}, m: m, id: id}
+	p, _ := parserPool.Get().(*docParser)
+	if p == nil {
+		p = &docParser{seen: make([][]byte, 0, 64)}
+	}
+	defer func() {
+		clear(p.seen[:cap(p.seen)])
+		*p = docParser{seen: p.seen[:0]}
+		parserPool.Put(p)
+	}()
+	p.s, p.m, p.id = scanner{buf: src}, m, id
 	if p.s.peek() != '{' {
 		if p.s.atEnd() {
 			return nil, p.docErr(0, "failed to parse: Malformed content, must start with an object", nil)
@@ -116,7 +129,7 @@ func (p *docParser) object(obj *fieldMapping, path string, root bool, parentMode
 			name = unescape(raw)
 		}
 		for _, prev := range p.seen[seenBase:] {
-			if bytes.Equal(prev, name) {
+			if len(prev) == len(name) && (len(name) == 0 || prev[0] == name[0]) && bytes.Equal(prev, name) {
 				return p.syntaxErr(s.fail("Duplicate field '" + string(name) + "'"))
 			}
 		}
@@ -532,6 +545,9 @@ func checkScalar(fm *fieldMapping, raw []byte, esc bool, kind jkind, isInt bool)
 		}
 		return "illegal_argument_exception", "Failed to parse value [" + text + "] as only [true] or [false] are allowed."
 	case t.isDate():
+		if !esc && kind == jStr && fm.format.fastOK(raw) {
+			return "", ""
+		}
 		text := string(raw)
 		if esc {
 			text = string(unescape(raw))

@@ -31,6 +31,9 @@ type plan struct {
 	paths    []string
 	objects  []bool // slot collects object values (nested paths)
 	prefixes map[string]bool
+	// nested counts paths below the top level; with none, extraction can
+	// stop once every path has been seen (ES refuses duplicate keys).
+	nested int
 }
 
 func newPlan() *plan {
@@ -54,12 +57,16 @@ func (p *plan) slot(path string, objects bool) int {
 			p.prefixes[path[:i]] = true
 		}
 	}
+	if strings.Contains(path, ".") {
+		p.nested++
+	}
 	return s
 }
 
 // docView is one document being evaluated: its values are extracted on
 // first use, in a single pass.
 type docView struct {
+	found  int
 	src    []byte
 	id     string
 	index  string
@@ -97,6 +104,7 @@ func (d *docView) extract() {
 		return
 	}
 	d.path = d.path[:0]
+	d.found = 0
 	_ = d.walkObject(&s)
 }
 
@@ -124,8 +132,16 @@ func (d *docView) walkObject(s *scanner) *scanError {
 		} else {
 			d.path = append(d.path, raw...)
 		}
-		if err := d.walkValue(s); err != nil {
+		slot, want := d.plan.slots[string(d.path)]
+		descend := d.plan.prefixes[string(d.path)]
+		if want && base == 0 {
+			d.found++
+		}
+		if err := d.walkValue(s, slot, want, descend); err != nil {
 			return err
+		}
+		if base == 0 && d.plan.nested == 0 && d.found == len(d.plan.paths) {
+			return nil
 		}
 		more, err := s.objectNext()
 		if err != nil {
@@ -138,9 +154,7 @@ func (d *docView) walkObject(s *scanner) *scanError {
 	}
 }
 
-func (d *docView) walkValue(s *scanner) *scanError {
-	slot, want := d.plan.slots[string(d.path)]
-	descend := d.plan.prefixes[string(d.path)]
+func (d *docView) walkValue(s *scanner, slot int, want, descend bool) *scanError {
 	if !want && !descend {
 		return s.skip()
 	}
@@ -168,7 +182,7 @@ func (d *docView) walkValue(s *scanner) *scanError {
 			return nil
 		}
 		for {
-			if err := d.walkValue(s); err != nil {
+			if err := d.walkValue(s, slot, want, descend); err != nil {
 				return err
 			}
 			more, err := s.arrayNext()

@@ -169,16 +169,19 @@ type writeResult struct {
 	status  int
 }
 
-// put indexes src under id (create refuses an existing id). Callers hold
-// mu.
-func (ix *index) put(id string, src []byte, create bool) (writeResult, *esError) {
+// put indexes src under id (create refuses an existing id). rec, when not
+// nil, is preallocated storage for the new record. Callers hold mu.
+func (ix *index) put(id string, src []byte, create bool, rec *docRec) (writeResult, *esError) {
 	old := ix.live[id]
 	if create && old != nil {
 		return writeResult{}, errVersionConflictExists(id, old.version, ix)
 	}
 	seq := ix.nextSeq
 	ix.nextSeq++
-	rec := &docRec{id: id, src: src, seqNo: seq, version: 1}
+	if rec == nil {
+		rec = &docRec{}
+	}
+	rec.id, rec.src, rec.seqNo, rec.version = id, src, seq, 1
 	res := writeResult{rec: rec, seqNo: seq, result: "created", status: 201}
 	if old != nil {
 		rec.version = old.version + 1

@@ -1,6 +1,8 @@
 package esemu
 
 import (
+	"bytes"
+	"encoding/binary"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -73,6 +75,15 @@ func (s *scanner) str() (raw []byte, escaped bool, err *scanError) {
 	}
 	s.pos++
 	start := s.pos
+	// Fast path: find the closing quote, then make sure the run holds no
+	// escapes or control characters.
+	if i := bytes.IndexByte(s.buf[start:], '"'); i >= 0 {
+		seg := s.buf[start : start+i]
+		if bytes.IndexByte(seg, '\\') < 0 && !hasControl(seg) {
+			s.pos = start + i + 1
+			return seg, false, nil
+		}
+	}
 	for s.pos < len(s.buf) {
 		c := s.buf[s.pos]
 		switch {
@@ -90,6 +101,24 @@ func (s *scanner) str() (raw []byte, escaped bool, err *scanError) {
 		}
 	}
 	return nil, false, s.fail("Unexpected end-of-input: was expecting closing quote for a string value")
+}
+
+// hasControl reports a byte below 0x20, eight bytes at a time.
+func hasControl(b []byte) bool {
+	const lo, hi = 0x2020202020202020, 0x8080808080808080
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		if (x-lo)&^x&hi != 0 {
+			return true
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
 }
 
 // number reads a number token; isInt reports the absence of a fraction or

@@ -12,6 +12,8 @@ import "time"
 //	server.addr                                ":8080"
 //	server.handler_timeout                     10s
 //	server.recover_interval                    30s
+//	server.lock_ttl                            15s
+//	server.expire_interval                     15s
 //	notify.progress_interval                   3s
 //	notify.max_attempts                        8
 //	environments.*.label                       the environment's name
@@ -40,6 +42,8 @@ const (
 	DefaultServerAddr       = ":8080"
 	DefaultHandlerTimeout   = 10 * time.Second
 	DefaultRecoverInterval  = 30 * time.Second
+	DefaultLockTTL          = 15 * time.Second
+	DefaultExpireInterval   = 15 * time.Second
 	DefaultProgressInterval = 3 * time.Second
 	DefaultMaxAttempts      = 8
 
@@ -68,6 +72,8 @@ func applyDefaults(c *Config, set fieldSet) {
 	def(set, &c.Server.Addr, DefaultServerAddr)
 	def(set, &c.Server.HandlerTimeout, DefaultHandlerTimeout)
 	def(set, &c.Server.RecoverInterval, DefaultRecoverInterval)
+	def(set, &c.Server.LockTTL, DefaultLockTTL)
+	def(set, &c.Server.ExpireInterval, DefaultExpireInterval)
 	def(set, &c.Notify.ProgressInterval, DefaultProgressInterval)
 	def(set, &c.Notify.MaxAttempts, DefaultMaxAttempts)
 

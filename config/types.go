@@ -49,6 +49,11 @@ type Server struct {
 	HandlerTimeout time.Duration `yaml:"handler_timeout"`
 	// RecoverInterval is how often a replica looks for jobs whose lock lapsed.
 	RecoverInterval time.Duration `yaml:"recover_interval"`
+	// LockTTL is how long an environment lock outlives a silent holder: a
+	// crashed replica's job is resumed about this long after it died.
+	LockTTL time.Duration `yaml:"lock_ttl"`
+	// ExpireInterval is how often a replica expires overdue approval requests.
+	ExpireInterval time.Duration `yaml:"expire_interval"`
 }
 
 // Person is one human, known by one id per platform. Linking the identities

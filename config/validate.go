@@ -55,6 +55,8 @@ func (v *validator) config(c *Config) {
 	v.addr("server.addr", c.Server.Addr)
 	v.duration("server.handler_timeout", c.Server.HandlerTimeout)
 	v.duration("server.recover_interval", c.Server.RecoverInterval)
+	v.duration("server.lock_ttl", c.Server.LockTTL)
+	v.duration("server.expire_interval", c.Server.ExpireInterval)
 	v.people(c.People)
 	v.roles(c)
 	v.platforms(&c.Platforms)

@@ -136,6 +136,13 @@ func TestGetAndVoteUnknown(t *testing.T) {
 	if err := f.store.SetMessage(ctx, "a-nothere", approvals.MessageRef{Platform: "slack"}); !errors.Is(err, approvals.ErrNotFound) {
 		t.Errorf("set message: %v, want ErrNotFound", err)
 	}
+	r := f.create(1, time.Minute)
+	if _, err := f.store.Vote(ctx, r.ID, "", true); err == nil {
+		t.Error("a vote by nobody was accepted")
+	}
+	if _, err := f.store.Cancel(ctx, r.ID, ""); err == nil {
+		t.Error("a cancel by nobody was accepted")
+	}
 	if n := f.redis.Client.Exists(ctx, f.redis.Prefix+"approval:a-nothere").Val(); n != 0 {
 		t.Error("a vote on an unknown request created its hash")
 	}

@@ -27,6 +27,9 @@ import (
 //
 // Every click, refused or not, is written to the audit stream.
 func (s *Store) Vote(ctx context.Context, id, person string, approve bool) (Outcome, error) {
+	if person == "" {
+		return Outcome{}, fmt.Errorf("vote on approval request %s: no person", id)
+	}
 	now, clock := s.clockArgs()
 	vote, err := json.Marshal(storedVote{Person: person, Approve: approve, At: now.UnixMilli()})
 	if err != nil {
@@ -48,6 +51,9 @@ func (s *Store) Vote(ctx context.Context, id, person string, approve bool) (Outc
 // cancel (RefusedNotRequester otherwise), and only while it is pending
 // (RefusedResolved or RefusedExpired otherwise, as for Vote).
 func (s *Store) Cancel(ctx context.Context, id, person string) (Outcome, error) {
+	if person == "" {
+		return Outcome{}, fmt.Errorf("cancel approval request %s: no person", id)
+	}
 	_, clock := s.clockArgs()
 	o, err := s.transition(ctx, cancelScript, id, slices.Concat(clock, []any{person}))
 	if err != nil {

@@ -184,6 +184,12 @@ func (e *Emulator) resolveBulkTargets(items []bulkItem) {
 			r = resolved{ix, err}
 			cache[it.indexName] = r
 			if ix == nil && err == nil {
+				if it.op == "delete" {
+					// ES does not auto-create an index for a delete.
+					delete(cache, it.indexName)
+					last = ""
+					continue
+				}
 				create = append(create, it.indexName)
 			}
 		}
@@ -210,7 +216,12 @@ func (e *Emulator) resolveBulkTargets(items []bulkItem) {
 	for i := range items {
 		it := &items[i]
 		if i == 0 || it.indexName != last {
-			r, last = cache[it.indexName], it.indexName
+			var found bool
+			r, found = cache[it.indexName]
+			last = it.indexName
+			if !found {
+				r = resolved{nil, errIndexNotFound(it.indexName)}
+			}
 		}
 		switch {
 		case r.err != nil:
@@ -219,22 +230,10 @@ func (e *Emulator) resolveBulkTargets(items []bulkItem) {
 			it.err = newErr(http.StatusNotFound, "index_not_found_exception",
 				"["+it.indexName+"] is not an alias",
 				metaField{"index_uuid", "_na_"}, metaField{"index", it.indexName})
-		case it.op == "delete" && r.ix != nil && createdNow(create, it.indexName):
-			// ES does not auto-create an index for a delete.
-			it.err = errIndexNotFound(it.indexName)
 		default:
 			it.ix = r.ix
 		}
 	}
-}
-
-func createdNow(created []string, name string) bool {
-	for _, n := range created {
-		if n == name {
-			return true
-		}
-	}
-	return false
 }
 
 func (e *Emulator) isAlias(name string) bool {

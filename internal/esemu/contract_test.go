@@ -672,6 +672,27 @@ func TestBulkItemsAndResults(t *testing.T) {
 			t.Fatalf("%s", r.raw)
 		}
 	})
+	t.Run("delete does not create an index", func(t *testing.T) {
+		missing := c.name(t, "gone")
+		r := c.must(t, 200, esapi.BulkRequest{Body: body(`{"delete":{"_index":"` + missing + `","_id":"1"}}` + "\n")})
+		if r.num("items.0.delete.status") != 404 || r.str("items.0.delete.error.type") != "index_not_found_exception" {
+			t.Fatalf("%s", r.raw)
+		}
+		if c.do(t, esapi.IndicesExistsRequest{Index: []string{missing}}).status != 404 {
+			t.Fatal("a bulk delete created the index")
+		}
+	})
+	t.Run("index auto-creates", func(t *testing.T) {
+		fresh := c.name(t, "fresh")
+		r := c.must(t, 200, esapi.BulkRequest{Body: body(`{"index":{"_index":"` + fresh + `","_id":"1"}}` + "\n{\"a\":1}\n")})
+		if r.num("items.0.index.status") != 201 || c.do(t, esapi.IndicesExistsRequest{Index: []string{fresh}}).status != 200 {
+			t.Fatalf("%s", r.raw)
+		}
+		bad := c.must(t, 200, esapi.BulkRequest{Body: body(`{"index":{"_index":"NotLower","_id":"1"}}` + "\n{}\n")})
+		if bad.num("items.0.index.status") != 400 || bad.str("items.0.index.error.type") != "invalid_index_name_exception" {
+			t.Fatalf("%s", bad.raw)
+		}
+	})
 	t.Run("malformed action line", func(t *testing.T) {
 		r := c.do(t, esapi.BulkRequest{Index: n, Body: body(`{"frobnicate":{"_id":"x"}}` + "\n")})
 		errorOf(t, r, 400, "illegal_argument_exception", `^Malformed action/metadata line \[1\], expected field \[create\], \[delete\], \[index\] or \[update\] but found \[frobnicate\]$`)

@@ -497,6 +497,10 @@ func checkScalar(fm *fieldMapping, raw []byte, esc bool, kind jkind, isInt bool)
 		if !ok {
 			return ct, cr
 		}
+		if t != ftLong && kind == jNum && (v < math.MinInt32 || v > math.MaxInt32) {
+			// Jackson's getIntValue refuses before ES's own range check.
+			return "input_coercion_exception", "Numeric value (" + text + ") out of range of int (-2147483648 - 2147483647)"
+		}
 		return integerRange(t, v)
 	case t.isFloat():
 		if kind == jBool {

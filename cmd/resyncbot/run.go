@@ -50,6 +50,7 @@ func commands() map[string]command {
 		"check":   {"validate a configuration file and list every problem", runCheck},
 		"help":    {"show this help, or a command's", runHelp},
 		"plan":    {"show what a resync of an environment would do, changing nothing", runPlan},
+		"serve":   {"run the bot: chat endpoints, sync engine, resume and expiry loops", runServe},
 		"version": {"print the version", runVersion},
 	}
 }

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+
+	"github.com/resyncbot/resyncbot/approvals"
+	"github.com/resyncbot/resyncbot/bot"
+	slackbot "github.com/resyncbot/resyncbot/bot/slack"
+	"github.com/resyncbot/resyncbot/chat"
+	"github.com/resyncbot/resyncbot/config"
+	"github.com/resyncbot/resyncbot/notify"
+	"github.com/resyncbot/resyncbot/syncengine"
+)
+
+const serveUsage = `Usage: resyncbot serve --config FILE [--addr HOST:PORT]
+
+Runs the bot: the Slack endpoints (or Socket Mode), the sync engine, and the
+loops that resume interrupted jobs and expire approval requests. Run several
+replicas against one Redis for availability: each environment still runs one
+job at a time, and a replica that dies has its job resumed by another.
+
+Flags:
+`
+
+func runServe(ctx context.Context, args []string, e *env) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	path := fs.String("config", e.getenv("RESYNCBOT_CONFIG"), "configuration `FILE` (default $RESYNCBOT_CONFIG)")
+	addr := fs.String("addr", "", "listen on `HOST:PORT` instead of server.addr")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), serveUsage)
+		fs.PrintDefaults()
+	}
+	if help, err := parseFlags(fs, args, e); help || err != nil {
+		return err
+	}
+	if *path == "" {
+		return usageErrorf("serve: --config FILE is required")
+	}
+	cfg, err := config.Load(*path, e.getenv)
+	if err != nil {
+		return exitCode{code: 1, err: fmt.Errorf("serve: %w", err)}
+	}
+	if *addr != "" {
+		cfg.Server.Addr = *addr
+	}
+	log := e.logger(cfg.Secrets())
+	rdb, err := openRedis(ctx, cfg.Redis.URL)
+	if err != nil {
+		return exitCode{code: 1, err: fmt.Errorf("serve: %w", err)}
+	}
+	defer rdb.Close()
+	a, err := assemble(cfg, rdb, log)
+	if err != nil {
+		return exitCode{code: 1, err: fmt.Errorf("serve: %w", err)}
+	}
+	return a.serve(ctx, cfg.Server.Addr, e)
+}
+
+// app is one replica, wired.
+type app struct {
+	cfg      *config.Config
+	rdb      *redis.Client
+	log      zerolog.Logger
+	engine   *syncengine.Engine
+	bot      *bot.Bot
+	slack    *slackbot.Adapter
+	progress *notify.Progress
+}
+
+// assemble wires the engine, approvals, bot, platforms and progress.
+func assemble(cfg *config.Config, rdb *redis.Client, log zerolog.Logger) (*app, error) {
+	eng, err := syncengine.New(rdb, cfg, syncengine.Options{Prefix: cfg.Redis.Prefix, LockTTL: cfg.Server.LockTTL, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	chats := map[string]chat.Chat{}
+	a := &app{cfg: cfg, rdb: rdb, log: log, engine: eng}
+	a.bot = bot.New(bot.Deps{
+		Config:    cfg,
+		Engine:    eng,
+		Approvals: approvals.NewStore(rdb, cfg.Redis.Prefix, nil),
+		Redis:     rdb,
+		Prefix:    cfg.Redis.Prefix,
+		Chats:     chats,
+		Logger:    log,
+	})
+	guard := bot.NewReplayGuard(rdb, cfg.Redis.Prefix)
+	if cfg.Platforms.Slack != nil {
+		a.slack = slackbot.NewAdapter(*cfg.Platforms.Slack, a.bot, guard, log, slackbot.WithHandlerTimeout(cfg.Server.HandlerTimeout))
+		chats[chat.Slack] = a.slack.Chat()
+	}
+	a.progress = notify.NewProgress(cfg, chats, a.bot, a.bot.Name, cfg.Notify.ProgressInterval, log)
+	return a, nil
+}
+
+// serve listens on addr and runs the background loops until ctx ends, then
+// shuts down: stop taking requests, finish the ones in flight, leave running
+// jobs resumable.
+func (a *app) serve(ctx context.Context, addr string, e *env) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return exitCode{code: 1, err: fmt.Errorf("serve: listen: %w", err)}
+	}
+	srv := &http.Server{Handler: a.routes(), ReadHeaderTimeout: 10 * time.Second}
+	unsubscribe := a.engine.Subscribe(a.progress)
+	defer unsubscribe()
+
+	loops, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = a.engine.Run(loops, a.cfg.Server.RecoverInterval) }()
+	go func() { defer wg.Done(); _ = a.bot.Run(loops, a.cfg.Server.ExpireInterval) }()
+
+	fmt.Fprintf(e.stdout, "resyncbot listening on http://%s\n", ln.Addr())
+	a.log.Info().Str("addr", ln.Addr().String()).Msg("serving")
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		stopLoops()
+		wg.Wait()
+		return exitCode{code: 1, err: fmt.Errorf("serve: %w", err)}
+	case <-ctx.Done():
+	}
+	a.log.Info().Msg("shutting down")
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		a.log.Warn().Err(err).Msg("http shutdown")
+	}
+	if a.slack != nil {
+		_ = a.slack.Close(shutdown)
+	}
+	stopLoops() // the engine's loop stops its jobs, leaving them resumable
+	wg.Wait()
+	return nil
+}
+
+// openRedis connects to url and checks that Redis answers.
+func openRedis(ctx context.Context, url string) (*redis.Client, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, errors.New("redis.url is not a valid redis:// URL")
+	}
+	rdb := redis.NewClient(opts)
+	ping, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(ping).Err(); err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("redis at %s does not answer: %w", opts.Addr, err)
+	}
+	return rdb, nil
+}

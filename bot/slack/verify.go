@@ -28,12 +28,17 @@ var (
 	errBadSignature = errors.New("signature does not match")
 	errReplay       = errors.New("signature already seen (replay)")
 	errNoGuard      = errors.New("no replay guard configured")
+	errNoSecret     = errors.New("no signing secret configured")
 )
 
 // verifySignature checks Slack's v0 signature of body against secret, and
 // that the timestamp lies within bot.ReplayWindow of now either way. It is
 // slack.NewSecretsVerifier with the clock passed in, so tests can move it.
 func verifySignature(secret, timestamp, signature string, body []byte, now time.Time) error {
+	if secret == "" {
+		// An empty key would make every forger's signature valid.
+		return errNoSecret
+	}
 	if timestamp == "" || signature == "" {
 		return errNoSignature
 	}

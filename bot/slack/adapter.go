@@ -69,14 +69,35 @@ type options struct {
 // WithClock sets the clock signatures' timestamps are checked against.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
-// WithHandlerTimeout bounds each command and click handler (default 10 s).
-func WithHandlerTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+// WithHandlerTimeout bounds each command and click handler; zero or less
+// keeps the default (10 s), so an unset config value cannot disable handlers.
+func WithHandlerTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.timeout = d
+		}
+	}
+}
 
-// WithMaxBody caps the size of a request body Slack sends us.
-func WithMaxBody(n int64) Option { return func(o *options) { o.maxBody = n } }
+// WithMaxBody caps the size of a request body Slack sends us; zero or less
+// keeps the default.
+func WithMaxBody(n int64) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.maxBody = n
+		}
+	}
+}
 
-// WithMaxAttempts bounds how often a rate-limited Web API call is tried.
-func WithMaxAttempts(n int) Option { return func(o *options) { o.maxAttempts = n } }
+// WithMaxAttempts bounds how often a rate-limited Web API call is tried;
+// zero or less keeps the default.
+func WithMaxAttempts(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.maxAttempts = n
+		}
+	}
+}
 
 // WithHTTPClient sets the HTTP client of Web API calls and Socket Mode.
 func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.httpClient = c } }
@@ -97,7 +118,7 @@ func NewAdapter(cfg config.Slack, h bot.Handler, guard *bot.ReplayGuard, log zer
 		guard:   guard,
 		log:     log,
 		api:     api,
-		chat:    &Client{api: api, log: log, maxAttempts: max(o.maxAttempts, 1)},
+		chat:    &Client{api: api, log: log, maxAttempts: o.maxAttempts},
 		now:     o.now,
 		timeout: o.timeout,
 		maxBody: o.maxBody,

@@ -101,14 +101,11 @@ func (g *Generator) AppendDoc(dst []byte, i int64) []byte {
 	if g.corrupt != nil && g.corrupt.hits(i) {
 		return g.corrupt.appendDoc(dst, &p, lay)
 	}
-	dst = append(dst, '{')
 	for k := range lay {
-		s := &lay[k]
-		dst = append(dst, s.pre...)
-		dst = p.appendValue(dst, s.v)
-		dst = append(dst, s.post...)
+		dst = append(dst, lay[k].pre...)
+		dst = p.appendValue(dst, lay[k].v)
 	}
-	return append(dst, '}')
+	return append(dst, layoutEnds[g.kind]...)
 }
 
 // GeneratedFields returns the fields of a generated kind with their
@@ -161,93 +158,99 @@ const (
 	vClose // ends it
 )
 
-// slot is one member of a generated record. pre holds the separator, the key
-// and the opening quote or brace, post the closing quote, so an intact record
-// is three appends a field.
+// slot is one member of a generated record. pre holds everything between the
+// previous value and this one: the previous value's closing quote, the comma,
+// the key and this value's opening quote or brace. An intact record is then
+// two appends a field.
 type slot struct {
-	path      string // dotted, as corruption names it
-	typ       string // Elasticsearch type
-	v         value
-	pre, post string
+	path string // dotted, as corruption names it
+	typ  string // Elasticsearch type
+	v    value
+	pre  string
 }
+
+// quoted reports whether the slot's value is a JSON string.
+func (s *slot) quoted() bool { return s.typ == "keyword" || s.typ == "date" }
 
 var layouts = [...][]slot{
 	kindDoctor: {
-		{"gmcReferenceNumber", "keyword", vGMC, `"gmcReferenceNumber":"`, `"`},
-		{"doctorFirstName", "keyword", vFirst, `,"doctorFirstName":"`, `"`},
-		{"doctorLastName", "keyword", vLast, `,"doctorLastName":"`, `"`},
-		{"submissionDate", "date", vSubmission, `,"submissionDate":"`, `"`},
-		{"programmeName", "keyword", vProgramme, `,"programmeName":"`, `"`},
-		{"membershipType", "keyword", vMembership, `,"membershipType":"`, `"`},
-		{"designatedBody", "keyword", vDB, `,"designatedBody":"`, `"`},
-		{"tcsDesignatedBody", "keyword", vTcsDB, `,"tcsDesignatedBody":"`, `"`},
-		{"gmcStatus", "keyword", vGmcStatus, `,"gmcStatus":"`, `"`},
-		{"tisStatus", "keyword", vTisStatus, `,"tisStatus":"`, `"`},
-		{"admin", "keyword", vAdmin, `,"admin":"`, `"`},
-		{"lastUpdatedDate", "date", vUpdated, `,"lastUpdatedDate":"`, `"`},
-		{"underNotice", "keyword", vNotice, `,"underNotice":"`, `"`},
-		{"programmeOwner", "keyword", vOwner, `,"programmeOwner":"`, `"`},
-		{"curriculumEndDate", "date", vCurriculum, `,"curriculumEndDate":"`, `"`},
-		{"placementGrade", "keyword", vPlacement, `,"placementGrade":"`, `"`},
-		{"existsInGmc", "boolean", vExists, `,"existsInGmc":`, ``},
-		{"tcsPersonId", "long", vTcsPerson, `,"tcsPersonId":`, ``},
-		{"connectionStatus", "keyword", vConnection, `,"connectionStatus":"`, `"`},
+		{"gmcReferenceNumber", "keyword", vGMC, `{"gmcReferenceNumber":"`},
+		{"doctorFirstName", "keyword", vFirst, `","doctorFirstName":"`},
+		{"doctorLastName", "keyword", vLast, `","doctorLastName":"`},
+		{"submissionDate", "date", vSubmission, `","submissionDate":"`},
+		{"programmeName", "keyword", vProgramme, `","programmeName":"`},
+		{"membershipType", "keyword", vMembership, `","membershipType":"`},
+		{"designatedBody", "keyword", vDB, `","designatedBody":"`},
+		{"tcsDesignatedBody", "keyword", vTcsDB, `","tcsDesignatedBody":"`},
+		{"gmcStatus", "keyword", vGmcStatus, `","gmcStatus":"`},
+		{"tisStatus", "keyword", vTisStatus, `","tisStatus":"`},
+		{"admin", "keyword", vAdmin, `","admin":"`},
+		{"lastUpdatedDate", "date", vUpdated, `","lastUpdatedDate":"`},
+		{"underNotice", "keyword", vNotice, `","underNotice":"`},
+		{"programmeOwner", "keyword", vOwner, `","programmeOwner":"`},
+		{"curriculumEndDate", "date", vCurriculum, `","curriculumEndDate":"`},
+		{"placementGrade", "keyword", vPlacement, `","placementGrade":"`},
+		{"existsInGmc", "boolean", vExists, `","existsInGmc":`},
+		{"tcsPersonId", "long", vTcsPerson, `,"tcsPersonId":`},
+		{"connectionStatus", "keyword", vConnection, `,"connectionStatus":"`},
 	},
 	kindRecommendation: {
-		{"gmcReferenceNumber", "keyword", vGMC, `"gmcReferenceNumber":"`, `"`},
-		{"doctorFirstName", "keyword", vFirst, `,"doctorFirstName":"`, `"`},
-		{"doctorLastName", "keyword", vLast, `,"doctorLastName":"`, `"`},
-		{"submissionDate", "date", vSubmission, `,"submissionDate":"`, `"`},
-		{"designatedBody", "keyword", vDB, `,"designatedBody":"`, `"`},
-		{"gmcStatus", "keyword", vGmcStatus, `,"gmcStatus":"`, `"`},
-		{"tisStatus", "keyword", vTisStatus, `,"tisStatus":"`, `"`},
-		{"admin", "keyword", vAdmin, `,"admin":"`, `"`},
-		{"lastUpdatedDate", "date", vUpdated, `,"lastUpdatedDate":"`, `"`},
-		{"underNotice", "keyword", vNotice, `,"underNotice":"`, `"`},
-		{"programmeName", "keyword", vProgramme, `,"programmeName":"`, `"`},
-		{"traineeInfo", "object", vOpen, `,"traineeInfo":{`, ``},
-		{"traineeInfo.programmeMembershipType", "keyword", vMembership, `"programmeMembershipType":"`, `"`},
-		{"traineeInfo.curriculumEndDate", "date", vCurriculum, `,"curriculumEndDate":"`, `"`},
-		{"traineeInfo.placementGrade", "keyword", vPlacement, `,"placementGrade":"`, `"`},
-		{"traineeInfo.currentGrade", "keyword", vCurrentGrade, `,"currentGrade":"`, `"`},
-		{"traineeInfo", "", vClose, `}`, ``},
+		{"gmcReferenceNumber", "keyword", vGMC, `{"gmcReferenceNumber":"`},
+		{"doctorFirstName", "keyword", vFirst, `","doctorFirstName":"`},
+		{"doctorLastName", "keyword", vLast, `","doctorLastName":"`},
+		{"submissionDate", "date", vSubmission, `","submissionDate":"`},
+		{"designatedBody", "keyword", vDB, `","designatedBody":"`},
+		{"gmcStatus", "keyword", vGmcStatus, `","gmcStatus":"`},
+		{"tisStatus", "keyword", vTisStatus, `","tisStatus":"`},
+		{"admin", "keyword", vAdmin, `","admin":"`},
+		{"lastUpdatedDate", "date", vUpdated, `","lastUpdatedDate":"`},
+		{"underNotice", "keyword", vNotice, `","underNotice":"`},
+		{"programmeName", "keyword", vProgramme, `","programmeName":"`},
+		{"traineeInfo", "object", vOpen, `","traineeInfo":{`},
+		{"traineeInfo.programmeMembershipType", "keyword", vMembership, `"programmeMembershipType":"`},
+		{"traineeInfo.curriculumEndDate", "date", vCurriculum, `","curriculumEndDate":"`},
+		{"traineeInfo.placementGrade", "keyword", vPlacement, `","placementGrade":"`},
+		{"traineeInfo.currentGrade", "keyword", vCurrentGrade, `","currentGrade":"`},
+		{"traineeInfo", "", vClose, `"}`},
 	},
 	kindConnection: {
-		{"gmcReferenceNumber", "keyword", vGMC, `"gmcReferenceNumber":"`, `"`},
-		{"doctorFirstName", "keyword", vFirst, `,"doctorFirstName":"`, `"`},
-		{"doctorLastName", "keyword", vLast, `,"doctorLastName":"`, `"`},
-		{"submissionDate", "date", vSubmission, `,"submissionDate":"`, `"`},
-		{"programmeName", "keyword", vProgramme, `,"programmeName":"`, `"`},
-		{"designatedBody", "keyword", vDB, `,"designatedBody":"`, `"`},
-		{"tcsDesignatedBody", "keyword", vTcsDB, `,"tcsDesignatedBody":"`, `"`},
-		{"programmeOwner", "keyword", vOwner, `,"programmeOwner":"`, `"`},
-		{"connectionStatus", "keyword", vConnection, `,"connectionStatus":"`, `"`},
-		{"membershipType", "keyword", vMembership, `,"membershipType":"`, `"`},
-		{"tcsPersonId", "long", vTcsPerson, `,"tcsPersonId":`, ``},
-		{"existsInGmc", "boolean", vExists, `,"existsInGmc":`, ``},
-		{"lastUpdatedDate", "date", vUpdated, `,"lastUpdatedDate":"`, `"`},
+		{"gmcReferenceNumber", "keyword", vGMC, `{"gmcReferenceNumber":"`},
+		{"doctorFirstName", "keyword", vFirst, `","doctorFirstName":"`},
+		{"doctorLastName", "keyword", vLast, `","doctorLastName":"`},
+		{"submissionDate", "date", vSubmission, `","submissionDate":"`},
+		{"programmeName", "keyword", vProgramme, `","programmeName":"`},
+		{"designatedBody", "keyword", vDB, `","designatedBody":"`},
+		{"tcsDesignatedBody", "keyword", vTcsDB, `","tcsDesignatedBody":"`},
+		{"programmeOwner", "keyword", vOwner, `","programmeOwner":"`},
+		{"connectionStatus", "keyword", vConnection, `","connectionStatus":"`},
+		{"membershipType", "keyword", vMembership, `","membershipType":"`},
+		{"tcsPersonId", "long", vTcsPerson, `","tcsPersonId":`},
+		{"existsInGmc", "boolean", vExists, `,"existsInGmc":`},
+		{"lastUpdatedDate", "date", vUpdated, `,"lastUpdatedDate":"`},
 	},
 }
 
-// corruption is a compiled config.Corrupt.
+// layoutEnds close the last value and the record.
+var layoutEnds = [...]string{kindDoctor: `"}`, kindRecommendation: `}`, kindConnection: `"}`}
+
+// corruption is a compiled config.Corrupt: what becomes of each slot of
+// the generator's layout in a damaged record.
 type corruption struct {
-	every  int64
-	drop   map[string]bool
-	rename map[string]string // dotted path → new key, already JSON-quoted
+	every int64
+	slots []cslot
+}
+
+type cslot struct {
+	drop bool
+	key  string // `"name":`, renamed or not
 }
 
 func newCorruption(k kind, c *config.Corrupt) (*corruption, error) {
-	every := c.Every
-	if every <= 0 {
-		every = 1
-	}
-	out := &corruption{every: every, drop: map[string]bool{}, rename: map[string]string{}}
 	known := fieldTypes(k)
 	for _, f := range c.Fields {
 		if _, ok := known[f]; !ok {
 			return nil, fmt.Errorf("generate corrupt: field %q is not in a %s record (fields: %s)", f, kindName(k), fieldList(k))
 		}
-		out.drop[f] = true
 	}
 	for from, to := range c.Rename {
 		if _, ok := known[from]; !ok {
@@ -256,11 +259,18 @@ func newCorruption(k kind, c *config.Corrupt) (*corruption, error) {
 		if to == "" {
 			return nil, fmt.Errorf("generate corrupt: rename %q to an empty name", from)
 		}
-		q, err := json.Marshal(to)
-		if err != nil {
-			return nil, fmt.Errorf("generate corrupt: rename %q: %w", from, err)
+	}
+	out := &corruption{every: max(c.Every, 1)}
+	for _, s := range layouts[k] {
+		name := s.path[strings.LastIndex(s.path, ".")+1:]
+		if to, ok := c.Rename[s.path]; ok {
+			name = to
 		}
-		out.rename[from] = string(q)
+		q, err := json.Marshal(name)
+		if err != nil {
+			return nil, fmt.Errorf("generate corrupt: rename %q: %w", s.path, err)
+		}
+		out.slots = append(out.slots, cslot{drop: slices.Contains(c.Fields, s.path), key: string(q) + ":"})
 	}
 	return out, nil
 }
@@ -283,43 +293,38 @@ func (c *corruption) appendDoc(dst []byte, p *person, lay []slot) []byte {
 	n, outer := 0, 0  // members written in this object, and in the enclosing one
 	skipping := false // inside a dropped object
 	for k := range lay {
-		s := &lay[k]
-		if s.v == vClose {
-			if skipping {
-				skipping = false
-				continue
-			}
+		s, cs := &lay[k], &c.slots[k]
+		switch {
+		case s.v == vClose && skipping:
+			skipping = false
+			continue
+		case s.v == vClose:
 			dst = append(dst, '}')
 			n = outer + 1
 			continue
-		}
-		if skipping || c.drop[s.path] {
-			skipping = skipping || s.v == vOpen
+		case skipping:
+			continue
+		case cs.drop:
+			skipping = s.v == vOpen
 			continue
 		}
 		if n > 0 {
 			dst = append(dst, ',')
 		}
-		if q, ok := c.rename[s.path]; ok {
-			dst = append(append(dst, q...), ':')
-		} else {
-			dst = append(dst, slotKey(s.pre)...)
-		}
+		dst = append(dst, cs.key...)
 		if s.v == vOpen {
 			dst = append(dst, '{')
 			outer, n = n, 0
 			continue
 		}
-		dst = append(dst, s.post...) // the opening quote, where there is one
-		dst = p.appendValue(dst, s.v)
-		dst = append(dst, s.post...)
+		if s.quoted() {
+			dst = append(dst, '"')
+			dst = p.appendValue(dst, s.v)
+			dst = append(dst, '"')
+		} else {
+			dst = p.appendValue(dst, s.v)
+		}
 		n++
 	}
 	return append(dst, '}')
-}
-
-// slotKey is the `"name":` part of a slot's pre.
-func slotKey(pre string) string {
-	pre = strings.TrimPrefix(pre, ",")
-	return strings.TrimRight(pre, `"{`)
 }

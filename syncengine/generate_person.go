@@ -153,10 +153,11 @@ func appendUint(dst []byte, v uint64) []byte {
 	return append(dst, d[k:]...)
 }
 
-// appendDate appends days since 1970-01-01 as yyyy-MM-dd, by Howard
-// Hinnant's civil_from_days (no time.Time, no allocation).
+// appendDate appends days since 1970-01-01 (not before it) as yyyy-MM-dd,
+// by Howard Hinnant's civil_from_days in unsigned arithmetic, where dividing
+// by a constant is a multiply and a shift.
 func appendDate(dst []byte, days int32) []byte {
-	z := int64(days) + 719468
+	z := uint32(days) + 719468
 	era := z / 146097
 	doe := z - era*146097
 	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
@@ -165,14 +166,13 @@ func appendDate(dst []byte, days int32) []byte {
 	mp := (5*doy + 2) / 153
 	d := doy - (153*mp+2)/5 + 1
 	m := mp + 3
-	if m > 12 {
-		m -= 12
-	}
-	if m <= 2 {
+	if mp >= 10 {
+		m = mp - 9
 		y++
 	}
+	hi, lo := y/100, y%100
 	return append(dst,
-		byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+hi/10), byte('0'+hi%10), byte('0'+lo/10), byte('0'+lo%10), '-',
 		byte('0'+m/10), byte('0'+m%10), '-',
 		byte('0'+d/10), byte('0'+d%10))
 }

@@ -428,3 +428,50 @@ func BenchmarkGenerate(b *testing.B) {
 		}
 	})
 }
+
+// TestGenerateDates checks the hand-rolled date formatting against package
+// time over the whole span generated dates can take, and well beyond.
+func TestGenerateDates(t *testing.T) {
+	gen, err := syncengine.NewGenerator("", 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen, submitted := map[string]bool{}, map[string]bool{}
+	for i := range int64(20_000) {
+		var d struct{ SubmissionDate, LastUpdatedDate, CurriculumEndDate string }
+		if err := json.Unmarshal(gen.AppendDoc(nil, i), &d); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []string{d.SubmissionDate, d.LastUpdatedDate, d.CurriculumEndDate} {
+			tm, err := time.Parse(time.DateOnly, v)
+			if err != nil || tm.Year() < 2022 || tm.Year() > 2031 {
+				t.Fatalf("record %d: date %q out of range (%v)", i, v, err)
+			}
+			seen[v] = true
+		}
+		submitted[d.SubmissionDate] = true
+	}
+	// Submission dates are the 1095 days from 2022-01-01: every one of them,
+	// and nothing else, must come up, as package time spells it.
+	day := time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
+	for range 1095 {
+		if !submitted[day.Format(time.DateOnly)] {
+			t.Fatalf("submission date %s never generated", day.Format(time.DateOnly))
+		}
+		delete(submitted, day.Format(time.DateOnly))
+		day = day.AddDate(0, 0, 1)
+	}
+	if len(submitted) > 0 {
+		t.Errorf("submission dates outside 2022-01-01 + 1095 days: %v", slices.Sorted(maps.Keys(submitted)))
+	}
+	// Submission dates cover three years, curriculum end dates six: nearly
+	// every day should have come up.
+	if len(seen) < 3000 {
+		t.Errorf("only %d distinct dates in 60000", len(seen))
+	}
+	for _, day := range []string{"2024-02-29", "2023-12-31", "2025-01-01", "2028-02-29", "2030-03-01"} {
+		if !seen[day] {
+			t.Errorf("date %s never generated", day)
+		}
+	}
+}

@@ -49,10 +49,11 @@ func (s *GenerateSource) Open(_ context.Context, cursor string) (Reader, error) 
 
 // Documents are carved out of shared slabs: one allocation per few dozen
 // records instead of one per record. A record keeps its slab alive until the
-// engine drops it, which it does once the batch is written.
+// engine drops it. 32 KiB is the largest size the allocator serves from its
+// per-size caches; a larger slab takes the slow large-object path.
 const (
-	slabSize    = 64 << 10
-	slabHeadway = 4 << 10 // more than any generated record
+	slabSize    = 32 << 10
+	slabHeadway = 2 << 10 // more than a generated record, bar long corrupt renames
 )
 
 type generateReader struct {

@@ -115,7 +115,7 @@ func (s *HTTPSource) Total(ctx context.Context) (int64, bool, error) {
 // httpCursorState is the reader's position, and its JSON is the cursor.
 type httpCursorState struct {
 	Token string `json:"token,omitempty"` // cursor mode: the token that fetched the page ("" = first)
-	Page  int64  `json:"page,omitempty"`  // page mode: the page number (0 = first, i.e. 1)
+	Page  int64  `json:"page,omitempty"`  // page mode: the page number, from 1
 	Skip  int    `json:"skip"`            // items of that page already returned
 	Pos   int64  `json:"pos"`             // records returned before, in all
 }
@@ -129,6 +129,9 @@ func (s *HTTPSource) Open(_ context.Context, cursor string) (Reader, error) {
 		if err := d.Decode(&r.at); err != nil || r.at.Skip < 0 || r.at.Pos < 0 || r.at.Page < 0 {
 			return nil, fmt.Errorf("http source: bad cursor %q", cursor)
 		}
+	}
+	if s.mode == httpPage {
+		r.at.Page = max(r.at.Page, 1)
 	}
 	return r, nil
 }
@@ -164,7 +167,7 @@ func (r *httpReader) Next(ctx context.Context) (Record, error) {
 		case r.s.mode == httpCursor && r.next != "":
 			r.at.Token, r.at.Skip = r.next, 0
 		case r.s.mode == httpPage && len(r.items) > 0:
-			r.at.Page, r.at.Skip = max(r.at.Page, 1)+1, 0
+			r.at.Page, r.at.Skip = r.at.Page+1, 0
 		default:
 			return Record{}, io.EOF
 		}

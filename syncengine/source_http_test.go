@@ -195,6 +195,26 @@ func TestHTTPSourceResumeMidPage(t *testing.T) {
 			}
 		})
 	}
+	// The cursor names the page and the offset in it.
+	for _, tt := range []struct {
+		api  *fakeAPI
+		spec config.Source
+		want string
+	}{
+		{&fakeAPI{items: items(10)}, cursorSpec, `{"token":"c4","skip":1,"pos":5}`},
+		{&fakeAPI{items: items(10), pages: true}, pageSpec, `{"page":2,"skip":2,"pos":5}`},
+	} {
+		src, _ := httpSource(t, tt.api, tt.spec)
+		r := openAt(t, src, "")
+		for range 5 {
+			if _, err := r.Next(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := r.Cursor(); got != tt.want {
+			t.Errorf("cursor after 5 records = %s, want %s", got, tt.want)
+		}
+	}
 	src, _ := httpSource(t, &fakeAPI{}, cursorSpec)
 	for _, c := range []string{"x", `{"skip":-1}`, `{"bogus":1}`} {
 		if _, err := src.Open(context.Background(), c); err == nil {

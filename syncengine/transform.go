@@ -90,6 +90,7 @@ func NewTransform(t config.Transform) (*Transform, error) {
 		root.addSet(parts, v)
 	}
 	if changes {
+		root.finalize()
 		tr.root = root
 	}
 	return tr, nil
@@ -193,6 +194,71 @@ type tnode struct {
 	names   []string          // children's input names, in name order
 	kids    []*tnode
 	creates bool // sets something here or below: a missing object is created
+
+	// ops says what becomes of each input member name that is not copied as
+	// it is; finalize builds it from the maps above, and apply reads only it.
+	ops []keyOp
+}
+
+// keyOp is everything apply does to a member with one input name.
+type keyOp struct {
+	name   string
+	drop   bool
+	outKey []byte // `"new name":` when renamed, else nil
+	out    string // the output name
+	set    int    // index in set of a constant that replaces the value, or -1
+	child  int    // index in kids of the transform of the value, or -1
+	target int    // collision bit of the output name, or -1
+}
+
+// finalize builds ops, here and below.
+func (n *tnode) finalize() {
+	names := map[string]bool{}
+	for name := range n.rename {
+		names[name] = true
+	}
+	for name := range n.drop {
+		names[name] = true
+	}
+	for _, name := range n.names {
+		names[name] = true
+	}
+	for _, s := range n.set {
+		names[s.name] = true
+	}
+	for name := range n.targets {
+		names[name] = true
+	}
+	n.ops = nil
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		op := keyOp{name: name, drop: n.drop[name], out: name, set: -1, child: -1, target: -1}
+		if to, ok := n.rename[name]; ok {
+			op.out, op.outKey = to, n.renameQ[name]
+		}
+		op.set = n.setIndex(op.out)
+		if k, ok := n.child[name]; ok {
+			op.child = k
+		}
+		if bit, ok := n.targets[op.out]; ok {
+			op.target = bit
+		}
+		n.ops = append(n.ops, op)
+	}
+	for _, c := range n.kids {
+		c.finalize()
+	}
+}
+
+// op returns what to do with a member called key, or nil to copy it. Keys
+// are compared in place: a transform has a handful of names, so a scan
+// beats hashing every key of every record.
+func (n *tnode) op(key []byte) *keyOp {
+	for k := range n.ops {
+		if n.ops[k].name == string(key) {
+			return &n.ops[k]
+		}
+	}
+	return nil
 }
 
 type setOp struct {
@@ -308,12 +374,24 @@ func (f *flags) has(k int) bool {
 	return k < len(f.spill) && f.spill[k]
 }
 
-// apply appends obj, transformed by n, to dst. Map lookups index with
-// string(key) so that keys are never copied.
+// apply appends obj, transformed by n, to dst. Runs of members it leaves
+// alone are copied in one piece, separators and all.
 func (n *tnode) apply(dst, obj []byte) ([]byte, error) {
 	dst = append(dst, '{')
 	var setDone, childSeen, targetSeen flags
-	written := 0
+	written := 0             // members written so far
+	runStart, runEnd := 0, 0 // a run of untouched members not yet copied
+	runLen := 0
+	flush := func() {
+		if runLen > 0 {
+			if written > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, obj[runStart:runEnd]...)
+			written += runLen
+			runLen = 0
+		}
+	}
 	sc := objScanner{b: obj, i: 1}
 	for {
 		m, ok, err := sc.next()
@@ -331,36 +409,41 @@ func (n *tnode) apply(dst, obj []byte) ([]byte, error) {
 			}
 			key = []byte(name)
 		}
-		if n.drop[string(key)] {
+		op := n.op(key)
+		if op == nil {
+			if runLen == 0 {
+				runStart = m.keyStart
+			}
+			runEnd = m.valEnd
+			runLen++
 			continue
 		}
-		out, renamed := n.rename[string(key)]
-		if !renamed {
-			out = string(key)
+		flush()
+		if op.drop {
+			continue
 		}
-		if bit, ok := n.targets[out]; ok && targetSeen.add(bit) {
-			// Cloned: out may live in a stack buffer, which must not escape.
-			return nil, &BadRecordError{Reason: fmt.Sprintf("renaming makes two fields named %q", strings.Clone(out))}
+		if op.target >= 0 && targetSeen.add(op.target) {
+			return nil, &BadRecordError{Reason: fmt.Sprintf("renaming makes two fields named %q", op.out)}
 		}
 		if written > 0 {
 			dst = append(dst, ',')
 		}
 		written++
-		if k := n.setIndex(out); k >= 0 {
-			dst = append(dst, n.set[k].member...)
-			setDone.add(k)
+		if op.set >= 0 {
+			dst = append(dst, n.set[op.set].member...)
+			setDone.add(op.set)
 			continue
 		}
-		if renamed {
-			dst = append(dst, n.renameQ[string(key)]...)
+		if op.outKey != nil {
+			dst = append(dst, op.outKey...)
 		} else {
 			dst = append(append(dst, obj[m.keyStart:m.keyEnd]...), ':')
 		}
 		val := obj[m.valStart:m.valEnd]
-		if k, ok := n.child[string(key)]; ok {
-			childSeen.add(k)
+		if op.child >= 0 {
+			childSeen.add(op.child)
 			if val[0] == '{' {
-				if dst, err = n.kids[k].apply(dst, val); err != nil {
+				if dst, err = n.kids[op.child].apply(dst, val); err != nil {
 					return nil, err
 				}
 				continue
@@ -368,6 +451,7 @@ func (n *tnode) apply(dst, obj []byte) ([]byte, error) {
 		}
 		dst = append(dst, val...)
 	}
+	flush()
 	if end := skipWS(obj, sc.i); end != len(obj) {
 		return nil, fmt.Errorf("unexpected %q after the object", obj[end])
 	}
@@ -392,12 +476,11 @@ func (n *tnode) apply(dst, obj []byte) ([]byte, error) {
 		if n.setIndex(out) >= 0 {
 			continue // a constant replaces the whole object
 		}
-		q := quotedKey(out)
 		if written > 0 {
 			dst = append(dst, ',')
 		}
 		written++
-		dst = append(dst, q...)
+		dst = append(dst, quotedKey(out)...)
 		var err error
 		if dst, err = c.apply(dst, []byte("{}")); err != nil {
 			return nil, err

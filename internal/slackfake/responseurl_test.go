@@ -107,8 +107,7 @@ func TestResponseURLOnEphemeralAndSlash(t *testing.T) {
 }
 
 func TestResponseURLLimits(t *testing.T) {
-	now := time.Unix(1700000000, 0)
-	srv := slackfake.New(t, slackfake.WithClock(func() time.Time { return now }))
+	srv := slackfake.New(t, slackfake.WithClock(newClock().Now))
 	u := srv.UserResponseURL(slackfake.DefaultChannelID, "", "U0BOB")
 	for i := range 5 {
 		if code, body := postJSON(t, u, map[string]any{"text": "n"}); code != http.StatusOK || body["ok"] != true {
@@ -137,14 +136,14 @@ func TestResponseURLLimits(t *testing.T) {
 }
 
 func TestResponseURLExpires(t *testing.T) {
-	now := time.Unix(1700000000, 0)
-	clock := make(chan time.Time, 1)
-	clock <- now
-	read := func() time.Time { t := <-clock; clock <- t; return t }
-	srv := slackfake.New(t, slackfake.WithClock(read))
+	clock := newClock()
+	srv := slackfake.New(t, slackfake.WithClock(clock.Now))
 	u := srv.UserResponseURL(slackfake.DefaultChannelID, "", "U0BOB")
-	<-clock
-	clock <- now.Add(31 * time.Minute)
+	clock.Advance(29 * time.Minute)
+	if code, body := postJSON(t, u, map[string]any{"text": "in time"}); code != http.StatusOK {
+		t.Errorf("after 29 minutes: %d %v", code, body)
+	}
+	clock.Advance(2 * time.Minute)
 	if code, body := postJSON(t, u, map[string]any{"text": "late"}); code != http.StatusNotFound || body["error"] != slackfake.ErrCodeExpiredURL {
 		t.Errorf("after 31 minutes: %d %v", code, body)
 	}

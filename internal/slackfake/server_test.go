@@ -171,8 +171,7 @@ func TestPostMessageErrors(t *testing.T) {
 }
 
 func TestTimestampsIncreasePerChannel(t *testing.T) {
-	fixed := time.Unix(1700000000, 0)
-	srv := slackfake.New(t, slackfake.WithClock(func() time.Time { return fixed }),
+	srv := slackfake.New(t, slackfake.WithClock(newClock().Now),
 		slackfake.WithChannel("C0OPS", "ops"))
 	api := client(t, srv)
 	var prev string
@@ -199,11 +198,8 @@ func TestTimestampsIncreasePerChannel(t *testing.T) {
 }
 
 func TestUpdate(t *testing.T) {
-	now := time.Unix(1700000000, 0)
-	var mu sync.Mutex
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	srv := slackfake.New(t, slackfake.WithClock(clock))
+	clock := newClock()
+	srv := slackfake.New(t, slackfake.WithClock(clock.Now))
 	api := client(t, srv)
 	ctx := timeout(t)
 	ch, ts, err := api.PostMessageContext(ctx, slackfake.DefaultChannelID,
@@ -212,7 +208,7 @@ func TestUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	advance(3 * time.Second)
+	clock.Advance(3 * time.Second)
 	_, _, text, err := api.UpdateMessageContext(ctx, ch, ts, slack.MsgOptionText("approved by alice", false))
 	if err != nil || text != "approved by alice" {
 		t.Fatalf("update: %q, %v", text, err)
@@ -222,7 +218,7 @@ func TestUpdate(t *testing.T) {
 		t.Errorf("update without blocks kept them: %+v", m)
 	}
 
-	advance(4 * time.Second)
+	clock.Advance(4 * time.Second)
 	if _, _, _, err := api.UpdateMessageContext(ctx, ch, ts, slack.MsgOptionText("fallback", false),
 		slack.MsgOptionBlocks(approvalBlocks("r2")...)); err != nil {
 		t.Fatal(err)

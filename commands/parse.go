@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -87,67 +88,83 @@ func parseResync(text string, g Grammar) Result {
 
 	c := Command{Name: Resync}
 	seen := map[string]bool{}
-	var index string
 	for i, t := range toks {
+		var problem string
 		switch {
 		case t.kv:
-			key := strings.ToLower(t.key)
-			switch {
-			case slices.Contains(resyncKeys(), key):
-				if seen[key] {
-					return fail(Resync, usageResync, fmt.Sprintf(msgTwice, key+"="))
-				}
-				seen[key] = true
-				v := strings.TrimSpace(t.value)
-				if v == "" {
-					return fail(Resync, usageResync, fmt.Sprintf(msgEmptyValue, key+"="))
-				}
-				if key == "index" {
-					index = v
-				} else {
-					c.Reason = v
-				}
-			case isDryRun(t.key):
-				return fail(Resync, usageResync, fmt.Sprintf(msgFlagValue, dryRun))
-			default:
-				s := fmt.Sprintf(msgUnknownOption, echo(t.key)+"=")
-				return fail(Resync, usageResync, suggest(s, nearest.Word(t.key, resyncKeys()), labelOptions, resyncKeys(), "="))
-			}
+			problem = resyncOption(&c, seen, t)
 		case isDryRun(t.word):
 			if c.DryRun {
-				return fail(Resync, usageResync, fmt.Sprintf(msgTwice, dryRun))
+				problem = fmt.Sprintf(msgTwice, dryRun)
 			}
 			c.DryRun = true
 		case c.Env == "":
-			env, ok := lookup(t.word, g.Envs)
-			if !ok {
-				if isKey(t.word, resyncKeys()) {
-					return fail(Resync, usageResync, fmt.Sprintf(msgMissingEquals, strings.ToLower(t.word)))
-				}
-				var subcommands []string
-				if i == 0 {
-					subcommands = []string{"status", "history", "help"}
-				}
-				return unknownEnv(Resync, usageResync, t.word, g, subcommands)
-			}
-			c.Env = env
+			problem = resyncEnv(&c, t.word, i == 0, g)
 		default:
 			return unexpected(Resync, usageResync, t.word, resyncKeys(), []string{dryRun})
+		}
+		if problem != "" {
+			return fail(Resync, usageResync, problem)
 		}
 	}
 	if c.Env == "" {
 		return fail(Resync, usageResync, which(msgMissingEnv, labelEnvs, g.Envs))
 	}
-	if index != "" {
+	if c.Index != "" {
+		// Checked last: which aliases are valid depends on the env.
 		aliases := g.Indexes[c.Env]
-		alias, ok := lookup(index, aliases)
+		alias, ok := lookup(c.Index, aliases)
 		if !ok {
-			s := fmt.Sprintf(msgUnknownIndex, c.Env, echo(index))
-			return fail(Resync, usageResync, suggest(s, nearest.Word(index, aliases), labelIndexes, aliases, ""))
+			s := fmt.Sprintf(msgUnknownIndex, c.Env, echo(c.Index))
+			return fail(Resync, usageResync, suggest(s, closest(c.Index, aliases), labelIndexes, aliases, ""))
 		}
 		c.Index = alias
 	}
 	return Result{Kind: Run, Command: c}
+}
+
+// resyncOption records one key=value of /resync in c, or says what is
+// wrong with it. Index is recorded as typed; parseResync checks it once
+// the env is known.
+func resyncOption(c *Command, seen map[string]bool, t token) string {
+	key := strings.ToLower(t.key)
+	switch {
+	case isDryRun(key):
+		return fmt.Sprintf(msgFlagValue, dryRun)
+	case !slices.Contains(resyncKeys(), key):
+		s := fmt.Sprintf(msgUnknownOption, echo(t.key)+"=")
+		return suggest(s, closest(t.key, resyncKeys()), labelOptions, resyncKeys(), "=")
+	case seen[key]:
+		return fmt.Sprintf(msgTwice, key+"=")
+	}
+	seen[key] = true
+	v := strings.TrimSpace(t.value)
+	switch {
+	case v == "":
+		return fmt.Sprintf(msgEmptyValue, key+"=")
+	case key == "index":
+		c.Index = v
+	default:
+		c.Reason = v
+	}
+	return ""
+}
+
+// resyncEnv records the env of /resync in c, or says what is wrong with
+// word. The first word of /resync may also have been meant as a subcommand.
+func resyncEnv(c *Command, word string, first bool, g Grammar) string {
+	if env, ok := lookup(word, g.Envs); ok {
+		c.Env = env
+		return ""
+	}
+	if isKey(word, resyncKeys()) {
+		return fmt.Sprintf(msgMissingEquals, strings.ToLower(word))
+	}
+	var subcommands []string
+	if first {
+		subcommands = []string{"status", "history", "help"}
+	}
+	return unknownEnv(word, g, subcommands)
 }
 
 // parseEnvQuery parses the optional environment of /resync status and
@@ -160,7 +177,7 @@ func parseEnvQuery(name Name, usage string, toks []token, g Grammar) Result {
 		}
 		env, ok := lookup(t.word, g.Envs)
 		if !ok {
-			return unknownEnv(name, usage, t.word, g, nil)
+			return fail(name, usage, unknownEnv(t.word, g, nil))
 		}
 		c.Env = env
 	}
@@ -207,7 +224,7 @@ func parseRestore(text string, g Grammar) Result {
 		case i == 0:
 			env, ok := lookup(t.word, g.Envs)
 			if !ok {
-				return unknownEnv(Restore, usageRestore, t.word, g, nil)
+				return fail(Restore, usageRestore, unknownEnv(t.word, g, nil))
 			}
 			c.Env = env
 		case !validID(t.word):
@@ -234,7 +251,7 @@ func parseNotice(text string, g Grammar) Result {
 	c := Command{Name: Notice}
 	env, ok := lookup(t.word, g.Envs)
 	if !ok {
-		return unknownEnv(Notice, usageNotice, t.word, g, nil)
+		return fail(Notice, usageNotice, unknownEnv(t.word, g, nil))
 	}
 	c.Env = env
 
@@ -249,7 +266,7 @@ func parseNotice(text string, g Grammar) Result {
 	state := strings.ReplaceAll(strings.ToLower(t.word), "-", "_")
 	if !slices.Contains(states, state) {
 		s := fmt.Sprintf(msgUnknownState, echo(t.word))
-		return fail(Notice, usageNotice, suggest(s, nearest.Word(state, states), labelStates, states, ""))
+		return fail(Notice, usageNotice, suggest(s, closest(state, states), labelStates, states, ""))
 	}
 	c.NoticeState = state
 
@@ -276,21 +293,21 @@ func help(text string) Result {
 
 func quoteFail(name Name, usage string, err error) Result {
 	from := err.Error()
-	if u, ok := err.(unterminatedQuote); ok {
+	if u := (unterminatedQuote{}); errors.As(err, &u) {
 		from = u.from
 	}
 	return fail(name, usage, fmt.Sprintf(msgUnterminated, echoRaw(from)))
 }
 
-// unknownEnv answers a word that is not an environment. On /resync the
-// first word may also have been meant as a subcommand.
-func unknownEnv(name Name, usage, word string, g Grammar, subcommands []string) Result {
-	near := nearest.Word(word, slices.Concat(g.Envs, subcommands))
+// unknownEnv says that word is not an environment, suggesting the nearest
+// one or else listing them; or, if word is nearest to one of subcommands,
+// suggesting that.
+func unknownEnv(word string, g Grammar, subcommands []string) string {
+	near := closest(word, slices.Concat(g.Envs, subcommands))
 	if near != "" && slices.Contains(subcommands, near) && !slices.Contains(g.Envs, near) {
-		return fail(name, usage, fmt.Sprintf(msgUnknownCommand, echo(word))+fmt.Sprintf(didYouMean, near))
+		return fmt.Sprintf(msgUnknownCommand, echo(word)) + fmt.Sprintf(didYouMean, near)
 	}
-	s := fmt.Sprintf(msgUnknownEnv, echo(word))
-	return fail(name, usage, suggest(s, near, labelEnvs, g.Envs, ""))
+	return suggest(fmt.Sprintf(msgUnknownEnv, echo(word)), near, labelEnvs, g.Envs, "")
 }
 
 // unexpected answers a word with no place in the command: a key written
@@ -300,7 +317,7 @@ func unexpected(name Name, usage, word string, keys, flags []string) Result {
 		return fail(name, usage, fmt.Sprintf(msgMissingEquals, strings.ToLower(word)))
 	}
 	s := fmt.Sprintf(msgUnexpected, echo(word))
-	if near := nearest.Word(word, flags); near != "" {
+	if near := closest(word, flags); near != "" {
 		return fail(name, usage, s+fmt.Sprintf(didYouMean, near))
 	}
 	return fail(name, usage, s+".")
@@ -347,4 +364,17 @@ func validID(s string) bool {
 		}
 	}
 	return true
+}
+
+// maxTypo is the longest word worth comparing with valid words: a longer
+// one is no typo of a configured name, and comparing costs time in the
+// length of the word.
+const maxTypo = 64
+
+// closest returns the valid word that word is likely a typo of, or "".
+func closest(word string, valid []string) string {
+	if len(word) > maxTypo {
+		return ""
+	}
+	return nearest.Word(word, valid)
 }

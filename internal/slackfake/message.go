@@ -105,6 +105,16 @@ func (m Message) EditTimes() []time.Time {
 	return ts
 }
 
+// EditGaps lists the time between each version and the one before it, so a
+// test can check that a progress message is edited at most every few seconds.
+func (m Message) EditGaps() []time.Duration {
+	var gaps []time.Duration
+	for i := 1; i < len(m.Versions); i++ {
+		gaps = append(gaps, m.Versions[i].At.Sub(m.Versions[i-1].At))
+	}
+	return gaps
+}
+
 // record is the server's mutable state of one message.
 type record struct {
 	channel   string

@@ -94,6 +94,9 @@ func NewServer(opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
+	for _, ch := range s.channels {
+		ch.created = s.now()
+	}
 	s.hs = httptest.NewServer(s.routes())
 	return s
 }
@@ -120,7 +123,9 @@ func (s *Server) AddChannel(id, name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.channels[id]; !ok {
-		s.channels[id] = newChannel(id, name)
+		ch := newChannel(id, name)
+		ch.created = s.now()
+		s.channels[id] = ch
 	}
 	s.notifyLocked()
 }

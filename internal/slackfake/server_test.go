@@ -234,6 +234,9 @@ func TestUpdate(t *testing.T) {
 	if len(et) != 2 || et[0].Sub(m.PostedAt()) != 3*time.Second || et[1].Sub(et[0]) != 4*time.Second {
 		t.Errorf("edit times = %v after %v", et, m.PostedAt())
 	}
+	if g := m.EditGaps(); len(g) != 2 || g[0] != 3*time.Second || g[1] != 4*time.Second {
+		t.Errorf("edit gaps = %v", g)
+	}
 	// An empty blocks array clears them; the text stays required.
 	if _, _, _, err := api.UpdateMessageContext(ctx, ch, ts, slack.MsgOptionText("done", false), slack.MsgOptionBlocks()); err != nil {
 		t.Fatal(err)

@@ -12,8 +12,9 @@ type channel struct {
 	lastTS  int64 // microseconds of the last ts handed out
 }
 
+// newChannel makes an empty channel; NewServer and AddChannel stamp created.
 func newChannel(id, name string) *channel {
-	return &channel{id: id, name: name, created: time.Now(), byTS: map[string]*record{}}
+	return &channel{id: id, name: name, byTS: map[string]*record{}}
 }
 
 // nextTS hands out a ts from the clock, strictly increasing within the

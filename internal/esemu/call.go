@@ -60,12 +60,32 @@ func (c *call) fail(err *esError) {
 	c.reply(err.status, err.body())
 }
 
-// write sends the buffered response.
-func (c *call) write(w http.ResponseWriter) {
-	h := w.Header()
+// prepare finalises the buffered response: default status, filter_path
+// and pretty printing. It runs before the request is logged, so that a
+// client never sees a reply before the log shows its request.
+func (c *call) prepare() {
 	if c.status == 0 {
 		c.status = http.StatusOK
 	}
+	if fp := c.query.Get("filter_path"); fp != "" && len(c.out) > 0 && c.out[0] == '{' {
+		filtered, err := applyFilterPath(c.out, fp)
+		if err != nil {
+			c.status, filtered = err.status, err.body()
+		}
+		c.out = filtered
+	}
+	if c.query.Has("pretty") && len(c.out) > 0 && (c.out[0] == '{' || c.out[0] == '[') {
+		var buf bytes.Buffer
+		if json.Indent(&buf, c.out, "", "  ") == nil {
+			buf.WriteByte('\n')
+			c.out = buf.Bytes()
+		}
+	}
+}
+
+// write sends the prepared response.
+func (c *call) write(w http.ResponseWriter) {
+	h := w.Header()
 	ct := "application/json"
 	if c.vnd {
 		ct = "application/vnd.elasticsearch+json;compatible-with=8"
@@ -74,22 +94,14 @@ func (c *call) write(w http.ResponseWriter) {
 		ct = c.ctype
 	}
 	h.Set("Content-Type", ct)
-	out := c.out
-	if c.query.Has("pretty") && len(out) > 0 && (out[0] == '{' || out[0] == '[') {
-		var buf bytes.Buffer
-		if json.Indent(&buf, out, "", "  ") == nil {
-			buf.WriteByte('\n')
-			out = buf.Bytes()
-		}
-	}
 	if c.head {
 		h.Set("Content-Length", "0")
 		w.WriteHeader(c.status)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(out)))
+	h.Set("Content-Length", strconv.Itoa(len(c.out)))
 	w.WriteHeader(c.status)
-	_, _ = w.Write(out)
+	_, _ = w.Write(c.out)
 }
 
 // onWritten registers f to run after the response is sent.

@@ -377,3 +377,21 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+func TestFilterPath(t *testing.T) {
+	c := newCluster(t)
+	n := searchFixture(t, c)
+	r := c.must(t, 200, esapi.SearchRequest{Index: []string{n}, Body: body(`{"sort":["name"],"size":2}`), FilterPath: []string{"hits.hits._id", "took"}})
+	m, _ := r.body.(map[string]any)
+	if len(m) != 2 || r.str("hits.hits.0._id") != "1" || r.get("hits.hits.0._source") != nil || r.get("hits.total") != nil {
+		t.Fatalf("filter_path: %s", r.raw)
+	}
+	r = c.must(t, 200, esapi.CountRequest{Index: []string{n}, FilterPath: []string{"**.count"}})
+	if m, _ := r.body.(map[string]any); len(m) != 1 || r.num("count") != 5 {
+		t.Fatalf("** filter: %s", r.raw)
+	}
+	r = c.must(t, 200, esapi.BulkRequest{Index: n, Body: body(`{"index":{"_id":"9"}}` + "\n{}\n"), FilterPath: []string{"items.*.error"}})
+	if string(r.raw) != "{}" {
+		t.Fatalf("no errors left nothing to keep: %s", r.raw)
+	}
+}

@@ -167,8 +167,9 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.applyWholeFault(w, c, plan)
 		return
 	}
-	c.write(w)
+	c.prepare()
 	e.log.add(c.logEntry(plan.faultID))
+	c.write(w)
 }
 
 // applyWholeFault answers with the fault's status, or drops the connection.
@@ -189,8 +190,9 @@ func (e *Emulator) applyWholeFault(w http.ResponseWriter, c *call, plan faultPla
 		reason = dr
 	}
 	c.fail(newErr(f.Status, typ, reason))
-	c.write(w)
+	c.prepare()
 	e.log.add(c.logEntry(plan.faultID))
+	c.write(w)
 }
 
 // closeConnection drops the client connection without a response.

@@ -72,8 +72,12 @@ func NewESSource(spec config.Source, client *http.Client) (*ESSource, error) {
 	if client != nil {
 		cfg.Transport = client.Transport
 	}
+	// Retries counts like the http source's: 0 means none (config fills in
+	// its default when the file says nothing).
 	if spec.Retries > 0 {
 		cfg.MaxRetries = spec.Retries
+	} else {
+		cfg.DisableRetry = true
 	}
 	es, err := elasticsearch.NewClient(cfg)
 	if err != nil {

@@ -267,6 +267,11 @@ func TestESSourceErrors(t *testing.T) {
 	if got := len(readAll(t, openAt(t, src, ""))); got != 5 {
 		t.Errorf("read %d records through a 429, want 5", got)
 	}
+	noRetry := f.source(t, config.Source{PageSize: 2})
+	f.emu.AddFault(esemu.Fault{Path: "/_search", Status: 429, Times: 1})
+	if _, err := openAt(t, noRetry, "").Next(context.Background()); err == nil || !strings.Contains(err.Error(), "429") {
+		t.Errorf("with retries 0 a 429 gave %v", err)
+	}
 	f.emu.AddFault(esemu.Fault{Path: "/_search", Status: 400, ErrorType: "search_phase_execution_exception", Reason: "boom", Times: 1})
 	_, err := openAt(t, src, "").Next(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "400 search_phase_execution_exception: boom") {

@@ -31,6 +31,7 @@ type BadRecordError struct {
 	Reason string
 }
 
+// Error names the record, by position and id, and what is wrong with it.
 func (e *BadRecordError) Error() string {
 	if e.Key != "" {
 		return fmt.Sprintf("record %d (id %s): %s", e.Pos, e.Key, e.Reason)

@@ -1,7 +1,7 @@
 # Targets the README and .ci/run use. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: test lint vet fmtcheck build bench demo
+.PHONY: test lint vet fmtcheck build bench load demo
 
 test: lint
 	$(GO) test -race -count=1 ./...
@@ -22,6 +22,11 @@ build:
 bench:
 	$(GO) run ./cmd/esbench
 	$(GO) run ./cmd/syncbench
+
+# load sends 200 signed slash commands and 200 clicks to a serve process and
+# prints how fast they were acknowledged (Slack wants 200 within 3 s).
+load:
+	$(GO) run ./cmd/slackload
 
 demo:
 	$(GO) run ./cmd/resyncbot demo

@@ -136,7 +136,7 @@ func (b *Bot) Command(ctx context.Context, ev CommandEvent) {
 	}
 	run, ok := b.runners[res.Command.Name]
 	if !ok {
-		b.tell(ctx, ev.User, ev.Channel, commands.Parse("/resync", "help", b.grammar).Reply)
+		b.tell(ctx, ev.User, ev.Channel, commands.HelpText(b.grammar))
 		return
 	}
 	run(ctx, ev, res.Command)

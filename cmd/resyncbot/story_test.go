@@ -206,7 +206,13 @@ func TestRequestExpiryEditsTheMessage(t *testing.T) {
 	if expired.TS != req.TS || len(expired.ActionIDs()) != 0 {
 		t.Errorf("expiry did not edit the request in place and remove its buttons: %v", expired.ActionIDs())
 	}
-	s.click(a, uBob, req, "approve")
+	// A client still showing the old buttons clicks Approve late.
+	approve, _ := req.Button("approve")
+	stale := slackfake.NewDriver(signingSecret)
+	res, _, err := stale.Click(context.Background(), a.url+"/slack/interactions", slackfake.Click{ActionID: "approve", Value: approve.Value, UserID: uBob, ChannelID: cProd, MessageTS: req.TS})
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("late click: %v %v", res, err)
+	}
 	s.waitEphemeral(uBob, "expired")
 }
 

@@ -2,6 +2,7 @@ package esemu
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -88,6 +89,12 @@ func (e *Emulator) handleBulk(c *call) {
 		}
 		if it.op != "delete" && it.src == nil {
 			missing = append(missing, "source is missing")
+		}
+		if it.idStart >= 0 && it.id == "" {
+			missing = append(missing, "if _id is specified it must not be empty")
+		}
+		if len(it.id) > 512 {
+			missing = append(missing, "id ["+it.id+"] is too long, must be no longer than 512 bytes but was: "+strconv.Itoa(len(it.id)))
 		}
 	}
 	if len(missing) > 0 {

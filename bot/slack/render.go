@@ -57,12 +57,12 @@ const actionDupSep = "#"
 type Rendered struct {
 	// Text is the message's top-level text: Slack shows it in notifications,
 	// and a Teams-bridged channel copies it, so it carries the whole message.
-	Text string
+	Text string `json:"text"`
 	// Blocks are the top-level Block Kit blocks.
-	Blocks []slackapi.Block
+	Blocks []slackapi.Block `json:"blocks"`
 	// Attachments holds at most one attachment: the environment's colour
 	// stripe. It is never nil, so an update clears a stripe that went away.
-	Attachments []slackapi.Attachment
+	Attachments []slackapi.Attachment `json:"attachments"`
 }
 
 // Render turns m into Block Kit. It is pure: the same message always gives

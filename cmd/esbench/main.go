@@ -18,6 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -206,7 +207,9 @@ func doc(i, size int) (string, []byte) {
 }
 
 func bench(ctx context.Context, cfg config, url string, pid int, stderr io.Writer) (float64, float64, error) {
-	es, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{url}})
+	tr := &http.Transport{MaxIdleConnsPerHost: cfg.workers + 1}
+	defer tr.CloseIdleConnections()
+	es, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{url}, Transport: tr})
 	if err != nil {
 		return 0, 0, fmt.Errorf("client: %w", err)
 	}

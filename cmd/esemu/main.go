@@ -86,9 +86,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	// Nothing needs flushing: give in-flight requests a moment, then close
+	// whatever is left (idle keep-alive connections a client never used
+	// would otherwise hold Shutdown for its full timeout).
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return srv.Close()
+		}
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil

@@ -34,7 +34,7 @@ func checkScalar(fm *fieldMapping, raw []byte, esc bool, kind jkind, isInt bool)
 		if kind == jBool {
 			return "illegal_argument_exception", "Current token (VALUE_" + strings.ToUpper(string(raw)) + ") not numeric, can not use numeric value accessors"
 		}
-		if kind == jStr && len(raw) == 0 {
+		if kind == jStr && len(raw) == 0 && fm.coerce {
 			return "", ""
 		}
 		text := string(raw)
@@ -54,7 +54,7 @@ func checkScalar(fm *fieldMapping, raw []byte, esc bool, kind jkind, isInt bool)
 		if kind == jBool {
 			return "illegal_argument_exception", "Current token (VALUE_" + strings.ToUpper(string(raw)) + ") not numeric, can not use numeric value accessors"
 		}
-		if kind == jStr && len(raw) == 0 {
+		if kind == jStr && len(raw) == 0 && fm.coerce {
 			return "", ""
 		}
 		text := string(raw)

@@ -75,6 +75,17 @@ func (s *scanner) str() (raw []byte, escaped bool, err *scanError) {
 	}
 	s.pos++
 	start := s.pos
+	// Short strings (most field names) end within a few bytes.
+	for i := start; i < len(s.buf) && i < start+24; i++ {
+		c := s.buf[i]
+		if c == '"' {
+			s.pos = i + 1
+			return s.buf[start:i], false, nil
+		}
+		if c == '\\' || c < 0x20 {
+			goto slow
+		}
+	}
 	// Fast path: find the closing quote, then make sure the run holds no
 	// escapes or control characters.
 	if i := bytes.IndexByte(s.buf[start:], '"'); i >= 0 {
@@ -84,6 +95,7 @@ func (s *scanner) str() (raw []byte, escaped bool, err *scanError) {
 			return seg, false, nil
 		}
 	}
+slow:
 	for s.pos < len(s.buf) {
 		c := s.buf[s.pos]
 		switch {

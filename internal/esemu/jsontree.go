@@ -177,8 +177,6 @@ func (n *jnode) text() string {
 	return string(n.appendJSON(nil))
 }
 
-func (n *jnode) isStr() bool { return n != nil && n.kind == jStr }
-
 // asInt reads an integer from a number or numeric string.
 func (n *jnode) asInt() (int64, bool) {
 	if n == nil || (n.kind != jNum && n.kind != jStr) {

@@ -24,25 +24,6 @@ func (m *mapping) index() {
 	walk(m.root)
 }
 
-// effectiveDynamic is the dynamic mode in force inside an object.
-func (m *mapping) effectiveDynamic(obj *fieldMapping) dynMode {
-	for cur := obj; cur != nil; {
-		if cur.dynamic != dynInherit {
-			return cur.dynamic
-		}
-		i := strings.LastIndexByte(cur.path, '.')
-		if cur.path == "" {
-			break
-		}
-		if i < 0 {
-			cur = m.root
-		} else {
-			cur = m.byPath[cur.path[:i]]
-		}
-	}
-	return dynTrue
-}
-
 // clone copies the tree so that a dynamic update can be applied to the
 // copy while readers keep using the published mapping.
 func (m *mapping) clone() *mapping {

@@ -68,8 +68,9 @@ func (e *Engine) StartJob(ctx context.Context, req Request) (StartResult, error)
 		return StartResult{}, err
 	}
 	e.audit(ctx, req.Requester, "job.start", env.Name, id, req.Reason)
+	snapshot := *j // the running job's record is the engine's to change
 	e.launch(ctx, j, lease)
-	return StartResult{Job: j}, nil
+	return StartResult{Job: &snapshot}, nil
 }
 
 // busy describes who holds env's lock.

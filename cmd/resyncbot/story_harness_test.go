@@ -190,6 +190,26 @@ func (s *stack) click(r *replica, user string, m slackfake.Message, actionID str
 	}
 }
 
+// clickStale clicks a button as a client still showing message m would,
+// even after the message changed (Slack clients can lag behind an edit).
+func (s *stack) clickStale(r *replica, user string, m slackfake.Message, actionID string) {
+	s.t.Helper()
+	b, ok := m.Button(actionID)
+	if !ok {
+		s.t.Fatalf("message %s has no %q button", m.TS, actionID)
+	}
+	res, body, err := slackfake.NewDriver(signingSecret).Click(context.Background(), r.url+"/slack/interactions", slackfake.Click{
+		ActionID: b.ActionID, Value: b.Value, UserID: user, ChannelID: m.Channel, MessageTS: m.TS,
+	})
+	if err != nil {
+		s.t.Error(err)
+		return
+	}
+	if res.StatusCode != http.StatusOK {
+		s.t.Errorf("click %s: HTTP %d %s", actionID, res.StatusCode, body)
+	}
+}
+
 // waitMessage waits for a message in channel that contains every string.
 func (s *stack) waitMessage(channel string, contains ...string) slackfake.Message {
 	s.t.Helper()

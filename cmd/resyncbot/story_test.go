@@ -142,7 +142,8 @@ func TestSignedRequestsOnly(t *testing.T) {
 	if n := len(s.slack.Messages(cStaging)); n != 0 {
 		t.Errorf("refused requests had an effect: %d messages", n)
 	}
-	if n := len(s.slack.Ephemerals(uAlice)); n != 2 { // status shows one message per environment
+	s.waitEphemeral(uAlice, "Status of staging") // status shows one message per environment
+	if n := len(s.slack.Ephemerals(uAlice)); n != 2 {
 		t.Errorf("%d ephemerals to alice, want the 2 of the one genuine status request", n)
 	}
 }
@@ -177,7 +178,7 @@ func TestFiftyConcurrentApprovalsStartOneJob(t *testing.T) {
 			if i%2 == 1 {
 				r, user = b, uErin
 			}
-			s.click(r, user, req, "approve")
+			s.clickStale(r, user, req, "approve")
 		}()
 	}
 	wg.Wait()

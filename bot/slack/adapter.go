@@ -198,15 +198,8 @@ func (a *Adapter) start(parent context.Context, hs []handler) {
 	}
 }
 
-// dispatch reserves and starts hs; false means the adapter is closed.
-func (a *Adapter) dispatch(parent context.Context, hs ...handler) bool {
-	if !a.reserve(len(hs)) {
-		return false
-	}
-	a.start(parent, hs)
-	return true
-}
-
+// run is one background handler; it recovers a panic so a bug in one
+// command cannot take down the bot.
 func (a *Adapter) run(parent context.Context, h handler) {
 	defer a.running.Done()
 	defer func() {

@@ -35,13 +35,17 @@ func (a *Adapter) Commands() http.Handler {
 			http.Error(w, msgBadRequest, http.StatusBadRequest)
 			return
 		}
-		ev := commandEvent(cmd)
-		if !a.dispatch(r.Context(), a.commandHandler(ev)) {
+		hs := []handler{a.commandHandler(commandEvent(cmd))}
+		if !a.reserve(len(hs)) {
 			http.Error(w, msgShuttingDown, http.StatusServiceUnavailable)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(ackBody{ResponseType: "ephemeral", Text: msgWorking})
+		// Send the ack before the handler starts, so "Working on it…" cannot
+		// land after a quick handler's own answer.
+		_ = http.NewResponseController(w).Flush()
+		a.start(r.Context(), hs)
 	})
 }
 
@@ -59,11 +63,14 @@ func (a *Adapter) Interactions() http.Handler {
 			http.Error(w, msgBadRequest, http.StatusBadRequest)
 			return
 		}
-		if !a.dispatch(r.Context(), a.clickHandlers(ic)...) {
+		hs := a.clickHandlers(ic)
+		if !a.reserve(len(hs)) {
 			http.Error(w, msgShuttingDown, http.StatusServiceUnavailable)
 			return
 		}
 		w.WriteHeader(http.StatusOK)
+		_ = http.NewResponseController(w).Flush()
+		a.start(r.Context(), hs)
 	})
 }
 

@@ -27,7 +27,6 @@ func (e *Emulator) applyBulk(c *call, items []bulkItem, refreshNow bool) []*inde
 	recs := make([]docRec, nrec)
 	var locked *index
 	var touched []*index
-	now := e.now()
 	unlock := func() {
 		if locked == nil {
 			return
@@ -35,7 +34,7 @@ func (e *Emulator) applyBulk(c *call, items []bulkItem, refreshNow bool) []*inde
 		if refreshNow {
 			locked.refreshNow()
 		} else {
-			locked.afterWrite(now, e.refreshDefault)
+			locked.afterWrite(e.now(), e.refreshDefault)
 		}
 		locked.mu.Unlock()
 		locked = nil

@@ -239,6 +239,13 @@ func (ix *index) maybeCompact() {
 	ix.dead = 0
 }
 
+// isHidden reports index.hidden (hidden indexes do not match wildcards).
+func (ix *index) isHidden() bool {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.settings.other["index.hidden"] == "true"
+}
+
 // docCount is the number of current documents, refreshed or not.
 func (ix *index) docCount() int {
 	ix.mu.Lock()

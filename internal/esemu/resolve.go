@@ -107,7 +107,7 @@ func (e *Emulator) resolveTargets(expr string, o resolveOpts) ([]target, *esErro
 			}
 			sawWildcard = true
 			for n, ix := range e.indices {
-				if globMatch(p, n) && !(strings.HasPrefix(n, ".") && !strings.HasPrefix(p, ".")) && ix.settings.other["index.hidden"] != "true" {
+				if globMatch(p, n) && !(strings.HasPrefix(n, ".") && !strings.HasPrefix(p, ".")) && !ix.isHidden() {
 					add(ix, nil)
 				}
 			}

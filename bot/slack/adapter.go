@@ -99,7 +99,8 @@ func WithMaxAttempts(n int) Option {
 	}
 }
 
-// WithHTTPClient sets the HTTP client of Web API calls and Socket Mode.
+// WithHTTPClient sets the HTTP client of Web API calls, apps.connections.open
+// included (the Socket Mode WebSocket itself uses its own dialer).
 func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.httpClient = c } }
 
 // NewAdapter returns a Slack adapter handing events to h. guard refuses

@@ -3,6 +3,7 @@ package slack
 import (
 	"cmp"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -262,8 +263,14 @@ func mrkdwn(s string, limit int) *slackapi.TextBlockObject {
 
 // escape makes text safe for mrkdwn: Slack reads <…> as links and mentions,
 // so a reason="<!channel>" must not ping a whole channel.
+// mentionRe matches an escaped channel or user mention: &lt;#C123&gt;, &lt;@U123&gt;.
+var mentionRe = regexp.MustCompile(`&lt;([#@][A-Z0-9]{2,40})&gt;`)
+
 func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+	out := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+	// Channel and user mentions the bot writes (<#C123>, <@U123>) stay links;
+	// everything else, <!channel> included, is shown as typed.
+	return mentionRe.ReplaceAllString(out, "<$1>")
 }
 
 // cut shortens s to limit characters, ending in an ellipsis.

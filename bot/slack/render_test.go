@@ -346,7 +346,7 @@ func TestRenderLimits(t *testing.T) {
 func TestRenderEscapes(t *testing.T) {
 	m := chat.Message{
 		Title:  "<title> & co",
-		Text:   "reason: <!channel> & <https://evil|click>",
+		Text:   "reason: <!channel> & <https://evil|click> in <#C0OPS> by <@U0ALICE>",
 		Fields: []chat.Field{{Label: "a<b", Value: "c>d"}},
 		Footer: "&",
 	}
@@ -356,7 +356,7 @@ func TestRenderEscapes(t *testing.T) {
 		t.Errorf("plain_text header = %q, want it verbatim", got)
 	}
 	text, _ := find(bs, "text")
-	if got, want := text.text(), "reason: &lt;!channel&gt; &amp; &lt;https://evil|click&gt;"; got != want {
+	if got, want := text.text(), "reason: &lt;!channel&gt; &amp; &lt;https://evil|click&gt; in <#C0OPS> by <@U0ALICE>"; got != want {
 		t.Errorf("text = %q, want %q", got, want)
 	}
 	fields, _ := find(bs, "fields")

@@ -120,6 +120,15 @@ func (a *app) serve(ctx context.Context, addr string, e *env) error {
 	wg.Add(2)
 	go func() { defer wg.Done(); _ = a.engine.Run(loops, a.cfg.Server.RecoverInterval) }()
 	go func() { defer wg.Done(); _ = a.bot.Run(loops, a.cfg.Server.ExpireInterval) }()
+	if a.slack != nil && a.slack.SocketMode() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := a.slack.Run(loops); err != nil {
+				a.log.Error().Err(err).Msg("slack socket mode stopped")
+			}
+		}()
+	}
 
 	fmt.Fprintf(e.stdout, "resyncbot listening on http://%s\n", ln.Addr())
 	a.log.Info().Str("addr", ln.Addr().String()).Msg("serving")

@@ -560,6 +560,13 @@ func (w *worker) deliver(ctx context.Context, t task) outcome {
 			}
 			continue
 		}
+		if attempt > d.maxAttempts {
+			// Attempts used up by workers that died mid-send: a crash loop
+			// must not post for ever.
+			w.record(ctx, n.ID, fieldGaveUp+key, fmtTime(d.now()))
+			log.Error().Int("attempt", attempt).Msg("giving up on delivering notice: attempts used up")
+			return gaveUp
+		}
 		sendCtx, cancel := context.WithTimeout(ctx, d.sendTimeout)
 		err = t.dest.Send(sendCtx, n)
 		cancel()

@@ -84,6 +84,8 @@ type hook struct {
 	requests []Request
 	// hold, while non-nil, blocks requests until it is closed.
 	hold chan struct{}
+	// waiting counts requests held or delayed right now.
+	waiting int
 }
 
 // New starts a server with the named webhooks, closed when tb ends.
@@ -216,6 +218,14 @@ func (s *Server) Requests(name string) []Request {
 	return append([]Request(nil), s.mustHook(name).requests...)
 }
 
+// Waiting returns how many of the webhook's requests are held (Hold) or
+// delayed (Response.Delay) right now, unanswered.
+func (s *Server) Waiting(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mustHook(name).waiting
+}
+
 // Names returns the webhook names, sorted.
 func (s *Server) Names() []string {
 	s.mu.Lock()
@@ -297,6 +307,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hold := h.hold
+	if hold != nil {
+		h.waiting++
+		s.notifyLocked()
+	}
 	s.mu.Unlock()
 
 	// Hold and Delay play a slow service; a client that gives up while
@@ -304,6 +318,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	if hold != nil {
 		select {
 		case <-hold:
+			s.mu.Lock()
+			h.waiting--
+			s.mu.Unlock()
 		case <-r.Context().Done():
 			s.abandon(h, req)
 			return
@@ -319,9 +336,15 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if resp.Delay > 0 {
+		s.mu.Lock()
+		h.waiting++
+		s.mu.Unlock()
 		t := time.NewTimer(resp.Delay)
 		select {
 		case <-t.C:
+			s.mu.Lock()
+			h.waiting--
+			s.mu.Unlock()
 		case <-r.Context().Done():
 			t.Stop()
 			s.abandon(h, req)
@@ -357,6 +380,7 @@ func (s *Server) abandon(h *hook, req Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	req.Problem = "client went away before the answer"
+	h.waiting--
 	h.requests = append(h.requests, req)
 	s.notifyLocked()
 }

@@ -129,17 +129,34 @@ func TestScriptedAnswers(t *testing.T) {
 func TestHoldAbandonedRequestIsNotAccepted(t *testing.T) {
 	s := teamsfake.New(t, "users")
 	release := s.Hold("users")
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.URL("users"), strings.NewReader(valid))
 	req.Header.Set("Content-Type", "application/json")
-	if _, err := http.DefaultClient.Do(req); err == nil {
+	errc := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		errc <- err
+	}()
+	wctx0, wcancel0 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer wcancel0()
+	if err := s.WaitFor(wctx0, func() bool { return s.Waiting("users") == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-errc; err == nil {
 		t.Fatal("a held request was answered")
 	}
 	wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer wcancel()
 	if err := s.WaitFor(wctx, func() bool { return len(s.Requests("users")) == 1 }); err != nil {
 		t.Fatal(err)
+	}
+	if n := s.Waiting("users"); n != 0 {
+		t.Errorf("%d requests still counted as waiting after the client went away", n)
 	}
 	release()
 	if resp := post(t, s.URL("users"), "application/json", valid); resp.StatusCode != 202 {

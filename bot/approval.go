@@ -12,7 +12,7 @@ import (
 // postRequest posts an approval request in channel and remembers where.
 func (b *Bot) postRequest(ctx context.Context, platform, channel string, r *approvals.Request, plan *syncengine.Plan) {
 	env := b.cfg.Environments[r.Env]
-	m := requestMessage(env, r, plan, b.dir.name, b.zone(env))
+	m := RequestMessage(env, r, plan, b.dir.name, b.zone(env))
 	ref, err := b.chats[platform].Post(ctx, channel, m)
 	if err != nil {
 		b.log.Warn().Err(err).Str("approval", r.ID).Msg("could not post the approval request")
@@ -41,7 +41,7 @@ func (b *Bot) updateRequest(ctx context.Context, r *approvals.Request) {
 	if r.Action == approvals.ActionResync {
 		plan, _ = b.engine.Plan(ctx, r.Env, r.Payload["index"])
 	}
-	if err := c.Update(ctx, chat.Ref(r.Message), requestMessage(env, r, plan, b.dir.name, b.zone(env))); err != nil {
+	if err := c.Update(ctx, chat.Ref(r.Message), RequestMessage(env, r, plan, b.dir.name, b.zone(env))); err != nil {
 		b.log.Warn().Err(err).Str("approval", r.ID).Msg("could not update the approval request")
 	}
 }

@@ -12,13 +12,13 @@ import (
 	"github.com/resyncbot/resyncbot/syncengine"
 )
 
-// requestMessage renders an approval request: the plan, the reason and the
+// RequestMessage renders an approval request: the plan, the reason and the
 // requester, and while pending the Approve, Deny and Cancel buttons. A
 // production request is red, says PRODUCTION, and its Approve asks to confirm.
-func requestMessage(env *config.Environment, r *approvals.Request, plan *syncengine.Plan, names func(string) string, zone *time.Location) chat.Message {
+func RequestMessage(env *config.Environment, r *approvals.Request, plan *syncengine.Plan, names func(string) string, zone *time.Location) chat.Message {
 	var m chat.Message
 	if plan != nil {
-		m = planMessage(env, plan, names(r.Requester), r.Reason, zone)
+		m = PlanMessage(env, plan, names(r.Requester), r.Reason, zone)
 	} else {
 		m = chat.Message{Style: notify.Style(env), Fields: []chat.Field{{Label: "Requested by", Value: names(r.Requester)}}}
 	}
@@ -58,8 +58,8 @@ func requestMessage(env *config.Environment, r *approvals.Request, plan *synceng
 	return m
 }
 
-// planMessage renders a dry-run plan.
-func planMessage(env *config.Environment, p *syncengine.Plan, requester, reason string, zone *time.Location) chat.Message {
+// PlanMessage renders a dry-run plan.
+func PlanMessage(env *config.Environment, p *syncengine.Plan, requester, reason string, zone *time.Location) chat.Message {
 	m := chat.Message{
 		Title: fmt.Sprintf(textPlanTitle, envTitle(env)),
 		Style: notify.Style(env),
@@ -90,6 +90,21 @@ func planMessage(env *config.Environment, p *syncengine.Plan, requester, reason 
 		est = "about " + roundDuration(p.Estimate).String()
 	}
 	m.Fields = append(m.Fields, chat.Field{Label: "Estimated duration", Value: est})
+	return m
+}
+
+// RestoredMessage announces a restore in the ops channel, with a Restore
+// button that undoes it. madeAt is when the restored data was first made live.
+func RestoredMessage(env *config.Environment, res syncengine.RestoreResult, by string, madeAt time.Time, zone *time.Location) chat.Message {
+	m := chat.Message{
+		Title:   fmt.Sprintf(textRestoredTitle, envTitle(env)),
+		Style:   notify.Style(env),
+		Text:    fmt.Sprintf(textRestoredBody, by, res.To.ID, formatTime(madeAt, zone), res.From.ID),
+		Buttons: []chat.Button{notify.RestoreButton(env, res.To.ID)},
+	}
+	for _, alias := range res.To.Aliases() {
+		m.Fields = append(m.Fields, chat.Field{Label: alias, Value: res.To.Indexes[alias]})
+	}
 	return m
 }
 

@@ -7,10 +7,8 @@ import (
 	"strings"
 
 	"github.com/resyncbot/resyncbot/approvals"
-	"github.com/resyncbot/resyncbot/chat"
 	"github.com/resyncbot/resyncbot/commands"
 	"github.com/resyncbot/resyncbot/config"
-	"github.com/resyncbot/resyncbot/notify"
 	"github.com/resyncbot/resyncbot/syncengine"
 )
 
@@ -88,15 +86,7 @@ func (b *Bot) doRestore(ctx context.Context, u User, channel string, env *config
 	if target == "" {
 		target = channel
 	}
-	m := chat.Message{
-		Title:   fmt.Sprintf(textRestoredTitle, envTitle(env)),
-		Style:   notify.Style(env),
-		Text:    fmt.Sprintf(textRestoredBody, b.dir.name(by), res.To.ID, formatTime(b.generationTime(ctx, env.Name, res.To.ID), b.zone(env)), res.From.ID),
-		Buttons: []chat.Button{notify.RestoreButton(env, res.To.ID)},
-	}
-	for _, alias := range res.To.Aliases() {
-		m.Fields = append(m.Fields, chat.Field{Label: alias, Value: res.To.Indexes[alias]})
-	}
+	m := RestoredMessage(env, res, b.dir.name(by), b.generationTime(ctx, env.Name, res.To.ID), b.zone(env))
 	if _, err := b.chats[u.Platform].Post(ctx, target, m); err != nil {
 		b.log.Warn().Err(err).Msg("could not post the restore")
 	}

@@ -40,7 +40,7 @@ func (b *Bot) resync(ctx context.Context, ev CommandEvent, c commands.Command) {
 		return
 	}
 	if c.DryRun {
-		m := planMessage(env, plan, b.dir.name(person), c.Reason, b.zone(env))
+		m := PlanMessage(env, plan, b.dir.name(person), c.Reason, b.zone(env))
 		m.Title = "Dry run: " + m.Title
 		if err := b.chats[ev.User.Platform].Ephemeral(ctx, ev.Channel, ev.User.ID, m); err != nil {
 			b.log.Warn().Err(err).Msg("could not show the dry run")

@@ -15,7 +15,7 @@ import (
 func NoticeMessage(env *config.Environment, n Notice) chat.Message {
 	style := Style(env)
 	style.Production = false
-	style.Colour = n.State.hex()
+	style.Colour = n.State.hexColour()
 	fields := []chat.Field{{Label: textFactStatus, Value: n.State.Label()}}
 	return chat.Message{
 		Title:  n.Title,

@@ -75,8 +75,8 @@ func (s State) Colour() string {
 	return "default"
 }
 
-// hex is the state's colour as #rrggbb, for chat platforms.
-func (s State) hex() string {
+// hexColour is the state's colour as #rrggbb, for chat platforms.
+func (s State) hexColour() string {
 	switch s.Colour() {
 	case "attention":
 		return "#d40000"

@@ -110,9 +110,14 @@ func StageReply(ev syncengine.Event) string {
 		switch {
 		case ev.Message == "copy done":
 			return fmt.Sprintf(textReplyCopied, chat.Thousands(ev.Written))
-		case strings.HasPrefix(ev.Message, "verified"), strings.HasPrefix(ev.Message, "swapped"),
-			strings.HasPrefix(ev.Message, "pruned"), strings.HasPrefix(ev.Message, "interrupted"):
-			return ev.Message
+		case strings.HasPrefix(ev.Message, "verified"):
+			return textReplyVerified
+		case strings.HasPrefix(ev.Message, "swapped"):
+			return textReplySwapped
+		case strings.HasPrefix(ev.Message, "pruned"):
+			return "Removed old generations: " + strings.TrimPrefix(ev.Message, "pruned generations ")
+		case strings.HasPrefix(ev.Message, "interrupted"):
+			return textReplyInterrupted
 		case ev.Message == string(syncengine.StageVerify):
 			return textReplyVerifying
 		}
@@ -130,7 +135,7 @@ func StageReply(ev syncengine.Event) string {
 }
 
 func progressFields(ev syncengine.Event) []chat.Field {
-	fs := []chat.Field{{Label: "Stage", Value: stageWords(ev.Stage)}}
+	var fs []chat.Field
 	if ev.DocsPerSec > 0 {
 		fs = append(fs, chat.Field{Label: "Rate", Value: chat.Thousands(int64(ev.DocsPerSec)) + " docs/s"})
 	}

@@ -38,10 +38,12 @@ type RetryAfterError struct {
 	Err   error
 }
 
+// Error says which destination asked to wait, and how long.
 func (e *RetryAfterError) Error() string {
 	return fmt.Sprintf("%s: rate limited, retry after %s: %v", e.Dest, e.After, e.Err)
 }
 
+// Unwrap returns the destination's own error.
 func (e *RetryAfterError) Unwrap() error { return e.Err }
 
 // ErrPermanent marks a send that will fail the same way however often it is

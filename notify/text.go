@@ -20,6 +20,9 @@ const (
 	textRestoreConfirmBody  = "Every index of %s goes back to what was live before generation %s, in one atomic switch. Users see the older data at once."
 	textReplyCopied         = "Copy done: %s documents in the new indexes. Verifying next."
 	textReplyVerifying      = "Verifying: counting documents and checking required fields."
+	textReplyVerified       = "Verified: every check passed. Switching users to the new data."
+	textReplySwapped        = "Switched: the new data is live. The previous data is kept for Restore."
+	textReplyInterrupted    = "This replica stopped; another will resume the job from its last checkpoint."
 	textReplyDone           = ":white_check_mark: Done — the new data is live."
 	textReplyAborted        = ":octagonal_sign: Aborted — live data unchanged."
 )

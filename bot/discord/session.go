@@ -1,8 +1,10 @@
 package discord
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -64,12 +66,13 @@ func (t rebase) RoundTrip(r *http.Request) (*http.Response, error) {
 		// The URL may hold an interaction token: name only the host.
 		return nil, fmt.Errorf("discord: a request to %s is outside the API base", r.URL.Host)
 	}
-	u, err := r.URL.Parse(t.to + rest)
+	u, err := url.Parse(t.to + rest)
 	if err != nil {
 		if r.Body != nil {
 			_ = r.Body.Close()
 		}
-		return nil, fmt.Errorf("discord: rebase onto the api_url: %w", err)
+		// url.Parse's error quotes the URL, which may hold a token.
+		return nil, errors.New("discord: api_url and the request path make no valid URL")
 	}
 	r2 := r.Clone(r.Context())
 	r2.URL = u

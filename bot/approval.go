@@ -6,6 +6,7 @@ import (
 
 	"github.com/resyncbot/resyncbot/approvals"
 	"github.com/resyncbot/resyncbot/chat"
+	"github.com/resyncbot/resyncbot/notify"
 	"github.com/resyncbot/resyncbot/syncengine"
 )
 
@@ -111,6 +112,8 @@ func (b *Bot) afterVote(ctx context.Context, u User, channel string, out approva
 			syncengine.Request{Env: r.Env, Index: r.Payload["index"], Requester: r.Requester, Approvers: approvers, Reason: r.Reason})
 	case approvals.ActionRestore:
 		b.doRestore(ctx, u, r.Message.Channel, env, r.Payload["generation"], r.Requester)
+	case approvals.ActionNotice:
+		b.announce(ctx, u, r.Message.Channel, env, notify.State(r.Payload["state"]), r.Payload["text"], r.Requester)
 	}
 }
 

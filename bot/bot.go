@@ -46,6 +46,7 @@ type Deps struct {
 	Config    *config.Config
 	Engine    Engine
 	Approvals Approvals
+	Notices   Notices
 	// Redis keeps where each job's message is, for whichever replica runs it.
 	Redis  redis.UniversalClient
 	Prefix string
@@ -60,6 +61,7 @@ type Bot struct {
 	cfg       *config.Config
 	engine    Engine
 	approvals Approvals
+	notices   Notices
 	rdb       redis.UniversalClient
 	prefix    string
 	chats     map[string]chat.Chat
@@ -84,6 +86,7 @@ func New(d Deps) *Bot {
 		cfg:       d.Config,
 		engine:    d.Engine,
 		approvals: d.Approvals,
+		notices:   d.Notices,
 		rdb:       d.Redis,
 		prefix:    d.Prefix,
 		chats:     d.Chats,
@@ -110,13 +113,16 @@ func New(d Deps) *Bot {
 		commands.History: b.history,
 		commands.Abort:   b.abort,
 		commands.Restore: b.restore,
+		commands.Notice:  b.notice,
 	}
 	b.clicks = map[string]clickRunner{
-		ActionApprove: b.clickVote(true),
-		ActionDeny:    b.clickVote(false),
-		ActionCancel:  b.clickCancel,
-		ActionAbort:   b.clickAbort,
-		ActionRestore: b.clickRestore,
+		ActionApprove:    b.clickVote(true),
+		ActionDeny:       b.clickVote(false),
+		ActionCancel:     b.clickCancel,
+		ActionAbort:      b.clickAbort,
+		ActionRestore:    b.clickRestore,
+		ActionPostNotice: b.clickPostNotice,
+		ActionDropNotice: b.clickDropNotice,
 	}
 	return b
 }

@@ -54,4 +54,7 @@ const (
 	ActionCancel  = "cancel"
 	ActionAbort   = "abort"
 	ActionRestore = "restore"
+	// ActionPostNotice and ActionDropNotice answer a notice preview.
+	ActionPostNotice = "notice_post"
+	ActionDropNotice = "notice_drop"
 )

@@ -86,7 +86,13 @@ func (b *Bot) doRestore(ctx context.Context, u User, channel string, env *config
 	if target == "" {
 		target = channel
 	}
-	m := RestoredMessage(env, res, b.dir.name(by), b.generationTime(ctx, env.Name, res.To.ID), b.zone(env))
+	madeAt := b.generationTime(ctx, env.Name, res.To.ID)
+	m := RestoredMessage(env, res, b.dir.name(by), madeAt, b.zone(env))
+	if b.notices != nil {
+		if _, _, err := b.notices.RestoreNotice(ctx, env.Name, madeAt, b.dir.name(by)); err != nil {
+			b.log.Warn().Err(err).Str("env", env.Name).Msg("could not queue the restore notice")
+		}
+	}
 	if _, err := b.chats[u.Platform].Post(ctx, target, m); err != nil {
 		b.log.Warn().Err(err).Msg("could not post the restore")
 	}

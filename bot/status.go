@@ -89,6 +89,18 @@ func (b *Bot) history(ctx context.Context, ev CommandEvent, c commands.Command) 
 			lines = append(lines, b.historyLine(j, b.zone(env)))
 		}
 		m.Text += strings.Join(lines, "\n")
+		if b.notices != nil {
+			ns, err := b.notices.Recent(ctx, name, historyLen)
+			if err != nil {
+				b.log.Warn().Err(err).Msg("could not list notices")
+			}
+			if len(ns) > 0 {
+				m.Text += "\n\n*" + textNoticesTitle + "*"
+				for _, n := range ns {
+					m.Text += fmt.Sprintf("\n:mega: %s %s — %s", formatTime(n.Created, b.zone(env)), n.State, n.Text)
+				}
+			}
+		}
 		if err := b.chats[ev.User.Platform].Ephemeral(ctx, ev.Channel, ev.User.ID, m); err != nil {
 			b.log.Warn().Err(err).Msg("could not show history")
 		}

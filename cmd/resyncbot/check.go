@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/resyncbot/resyncbot/config"
+	"github.com/resyncbot/resyncbot/notify"
 )
 
 const checkUsage = `Usage: resyncbot check --config FILE
@@ -49,6 +50,15 @@ func runCheck(_ context.Context, args []string, e *env) error {
 	}
 	if err != nil {
 		return exitCode{code: 1, err: err}
+	}
+	// Notice templates are rendered against sample data: a broken one is
+	// found now, not when users should have been told something.
+	if problems := notify.CheckTemplates(cfg); len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(e.stdout, p)
+		}
+		fmt.Fprintf(e.stdout, "%s in %s\n", count(len(problems), "problem"), *path)
+		return exitCode{code: 1}
 	}
 	log := e.logger(cfg.Secrets())
 	log.Debug().Str("config", *path).Strs("environments", cfg.EnvironmentOrder).Msg("configuration is valid")

@@ -80,6 +80,30 @@ environments.prod.indexes[0].mapping: cannot read missing.json: no such file or 
 		t.Errorf("stderr: %s", r.stderr)
 	}
 
+	// A notice template that does not render is a problem too.
+	mapping := filepath.Join(dir, "m.json")
+	writeFile(t, mapping, `{"mappings":{"properties":{"gmcReferenceNumber":{"type":"keyword"}}}}`)
+	writeFile(t, path, `people:
+  alice: {slack: U1}
+roles:
+  engineers: {people: [alice]}
+environments:
+  staging:
+    elasticsearch: {urls: ["http://127.0.0.1:9200"]}
+    notices:
+      templates:
+        start: "Refreshing since {{.StartedAt"
+    indexes:
+      - alias: a
+        mapping: m.json
+        source: {type: generate, count: 1}
+`)
+	r = runArgs(t, nil, "check", "--config", path)
+	r.wantCode(t, 1)
+	if !strings.HasPrefix(r.stdout, "environments.staging.notices.templates.start: template: ") || !strings.HasSuffix(r.stdout, "1 problem in "+path+"\n") {
+		t.Errorf("broken template: stdout:\n%s", r.stdout)
+	}
+
 	writeFile(t, path, "people: [\n")
 	r = runArgs(t, nil, "check", "--config", path)
 	r.wantCode(t, 1)

@@ -75,6 +75,16 @@ type app struct {
 	bot      *bot.Bot
 	slack    *slackbot.Adapter
 	progress *notify.Progress
+	outbox   *notify.Outbox
+	notifier *notify.Notifier
+	delivery *notify.Delivery
+}
+
+// notices joins the notifier (which writes notices) and the outbox (which
+// lists them) into what the bot needs.
+type notices struct {
+	*notify.Notifier
+	*notify.Outbox
 }
 
 // assemble wires the engine, approvals, bot, platforms and progress.
@@ -85,10 +95,13 @@ func assemble(cfg *config.Config, rdb *redis.Client, log zerolog.Logger) (*app, 
 	}
 	chats := map[string]chat.Chat{}
 	a := &app{cfg: cfg, rdb: rdb, log: log, engine: eng}
+	a.outbox = notify.NewOutbox(rdb, cfg.Redis.Prefix)
+	a.notifier = notify.NewNotifier(cfg, a.outbox, log)
 	a.bot = bot.New(bot.Deps{
 		Config:    cfg,
 		Engine:    eng,
 		Approvals: approvals.NewStore(rdb, cfg.Redis.Prefix, nil),
+		Notices:   notices{a.notifier, a.outbox},
 		Redis:     rdb,
 		Prefix:    cfg.Redis.Prefix,
 		Chats:     chats,
@@ -100,6 +113,7 @@ func assemble(cfg *config.Config, rdb *redis.Client, log zerolog.Logger) (*app, 
 		chats[chat.Slack] = a.slack.Chat()
 	}
 	a.progress = notify.NewProgress(cfg, chats, a.bot, a.bot.Name, cfg.Notify.ProgressInterval, log)
+	a.delivery = notify.NewDelivery(cfg, a.outbox, chats, &http.Client{Timeout: 30 * time.Second}, log)
 	return a, nil
 }
 
@@ -112,13 +126,14 @@ func (a *app) serve(ctx context.Context, addr string, e *env) error {
 		return exitCode{code: 1, err: fmt.Errorf("serve: listen: %w", err)}
 	}
 	srv := &http.Server{Handler: a.routes(), ReadHeaderTimeout: 10 * time.Second}
-	unsubscribe := a.engine.Subscribe(a.progress)
-	defer unsubscribe()
+	defer a.engine.Subscribe(a.progress)()
+	defer a.engine.Subscribe(a.notifier)()
 
 	loops, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); _ = a.engine.Run(loops, a.cfg.Server.RecoverInterval) }()
+	go func() { defer wg.Done(); _ = a.delivery.Run(loops) }()
 	go func() { defer wg.Done(); _ = a.bot.Run(loops, a.cfg.Server.ExpireInterval) }()
 	if a.slack != nil && a.slack.SocketMode() {
 		wg.Add(1)

@@ -16,12 +16,13 @@ import (
 	"github.com/resyncbot/resyncbot/internal/esemu"
 	"github.com/resyncbot/resyncbot/internal/redistest"
 	"github.com/resyncbot/resyncbot/internal/slackfake"
+	"github.com/resyncbot/resyncbot/internal/teamsfake"
 )
 
 // Slack identities of the story's people and channels.
 const (
 	uAlice, uBob, uCarol, uDave, uErin = "UALICE001", "UBOB00001", "UCAROL001", "UDAVE0001", "UERIN0001"
-	cProd, cStaging, cRandom           = "CPRODOPS1", "CSTAGOPS1", "CRANDOM01"
+	cProd, cStaging, cRandom, cStatus  = "CPRODOPS1", "CSTAGOPS1", "CRANDOM01", "CSTATUS01"
 	signingSecret                      = "story-signing-secret-0123456789"
 )
 
@@ -33,6 +34,7 @@ type stack struct {
 	esURL  string
 	redis  *redistest.Redis
 	slack  *slackfake.Server
+	teams  *teamsfake.Server
 	driver *slackfake.Driver
 	config string
 }
@@ -57,6 +59,7 @@ roles:
   approvers: {people: [bob, erin, alice]}
 platforms:
   slack: {bot_token: "%[8]s", signing_secret: "%[9]s", api_url: "%[10]s"}
+  teams: {webhooks: {users: "%[17]s"}}
 environments:
   prod:
     label: Production
@@ -65,6 +68,7 @@ environments:
     require_reason: true
     approval_ttl: %[14]s
     ops_channel: {slack: %[11]s}
+    status_channels: {slack: [%[18]s], teams: [users]}
     elasticsearch: {urls: ["%[12]s"]}
     batch_size: 200
     indexes:
@@ -96,14 +100,15 @@ func newStack(t *testing.T, o stackOpts) *stack {
 	t.Cleanup(srv.Close)
 	s.esURL = srv.URL
 	s.slack = slackfake.New(t)
-	for _, c := range []string{cProd, cStaging, cRandom} {
+	s.teams = teamsfake.New(t, "users")
+	for _, c := range []string{cProd, cStaging, cRandom, cStatus} {
 		s.slack.AddChannel(c, strings.ToLower(c))
 	}
 	s.driver = slackfake.NewDriver(signingSecret, slackfake.WithServer(s.slack))
 	mappings, _ := filepath.Abs("../../examples/mappings")
 	s.config = filepath.Join(t.TempDir(), "story.yaml")
 	writeFile(t, s.config, fmt.Sprintf(storyYAML, s.redis.URL, s.redis.Prefix, uAlice, uBob, uCarol, uDave, uErin,
-		s.slack.Token(), signingSecret, s.slack.URL(), cProd, s.esURL, mappings, o.approvalTTL, o.prodDocs, cStaging))
+		s.slack.Token(), signingSecret, s.slack.URL(), cProd, s.esURL, mappings, o.approvalTTL, o.prodDocs, cStaging, s.teams.URL("users"), cStatus))
 	return s
 }
 

@@ -222,3 +222,25 @@ func genIDs(gens []*syncengine.Generation) []string {
 	}
 	return out
 }
+
+func TestSlowSubscriberDoesNotSlowTheEngine(t *testing.T) {
+	f := newFixture(t, envOpts{docs: 3000, recDocs: 100})
+	release := make(chan struct{})
+	var seen sync.Once
+	started := make(chan struct{})
+	unsubscribe := f.engine.Subscribe(syncengine.SubscriberFunc(func(syncengine.Event) {
+		seen.Do(func() { close(started) })
+		<-release // a destination that never answers
+	}))
+	defer unsubscribe()
+	defer close(release)
+	j := f.run(syncengine.Request{})
+	if j.State != syncengine.StateSucceeded {
+		t.Fatalf("job behind a stuck subscriber: %s %s", j.State, j.Error)
+	}
+	<-started
+	// The other subscriber kept receiving events all along.
+	if msgs := f.events.messages(j.ID); len(msgs) == 0 {
+		t.Error("a stuck subscriber starved the others")
+	}
+}

@@ -30,6 +30,9 @@ const (
 	// the whole message clicked, blocks included, so they can reach a few
 	// hundred kilobytes.
 	DefaultMaxBody = 1 << 20
+	// DefaultConcurrency is how many handlers run at once; the rest wait
+	// their turn (their timeout starts when they run).
+	DefaultConcurrency = 16
 )
 
 // ErrClosed is returned by Run after Close, and is why events that arrive
@@ -49,6 +52,10 @@ type Adapter struct {
 	now     func() time.Time
 	timeout time.Duration
 	maxBody int64
+	// slots bounds the handlers running at once: a burst of requests is
+	// acknowledged first and worked through after, instead of every handler
+	// competing with the acknowledgements for the CPU.
+	slots chan struct{}
 
 	mu      sync.Mutex
 	closed  bool
@@ -123,6 +130,7 @@ func NewAdapter(cfg config.Slack, h bot.Handler, guard *bot.ReplayGuard, log zer
 		now:     o.now,
 		timeout: o.timeout,
 		maxBody: o.maxBody,
+		slots:   make(chan struct{}, DefaultConcurrency),
 	}
 }
 
@@ -208,6 +216,8 @@ func (a *Adapter) run(parent context.Context, h handler) {
 			a.log.Error().Str("event", h.what).Str("panic", fmt.Sprint(p)).Bytes("stack", debug.Stack()).Msg("slack handler panicked")
 		}
 	}()
+	a.slots <- struct{}{}
+	defer func() { <-a.slots }()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), a.timeout)
 	defer cancel()
 	h.fn(ctx)

@@ -50,8 +50,8 @@ environments:
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("slackload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	commands := fs.Int("commands", 200, "concurrent signed slash commands")
-	clicks := fs.Int("clicks", 200, "concurrent signed button clicks")
+	commands := fs.Int("commands", 200, "signed slash commands, sent all at once")
+	clicks := fs.Int("clicks", 200, "signed button clicks, sent all at once after the commands were answered")
 	mappingDir := fs.String("mappings", "examples/mappings", "directory of the index mapping files")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -122,6 +122,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return driver.SlashCommand(ctx, url+"/slack/commands", slackfake.Slash{Command: "/resync", Text: text, UserID: "UALICE", UserName: "alice", ChannelID: "CSTAGING"})
 		})
 	}
+	wg.Wait() // commands first, then clicks: two waves of concurrent requests
 	for i := range *clicks {
 		wg.Add(1)
 		go fire(func() (*http.Response, []byte, error) {

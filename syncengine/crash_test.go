@@ -82,10 +82,15 @@ func TestKilledMidCopyResumesExactly(t *testing.T) {
 	}
 	_ = child.Wait()
 	atKill, _ := f.engine.Job(context.Background(), jobID)
-	if atKill.State != syncengine.StateRunning || atKill.Written >= docs {
+	if atKill.State.Done() || atKill.Written >= docs {
 		t.Fatalf("job at kill = %s with %d written", atKill.State, atKill.Written)
 	}
 	f.es.ClearFaults()
+	// Once the dead process's lock lapses, the job reads as interrupted.
+	poll(t, 10*time.Second, func() bool {
+		j, _ := f.engine.Job(context.Background(), jobID)
+		return j.State == syncengine.StateInterrupted
+	})
 
 	// Nothing is resumed while the dead process's lock still stands; then one is.
 	var resumed []string

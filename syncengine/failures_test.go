@@ -229,3 +229,25 @@ func snapshot(r *recorder) []syncengine.Event {
 	defer r.mu.Unlock()
 	return append([]syncengine.Event(nil), r.events...)
 }
+
+func TestWholeRequest429sAreRetriedByTheTransport(t *testing.T) {
+	f := newFixture(t, envOpts{docs: 1000, recDocs: 100})
+	f.es.AddFault(esemu.Fault{Path: "/*/_bulk", Status: 429, Times: 2})
+	f.es.AddFault(esemu.Fault{Path: "/*/_bulk", Status: 503, Times: 1})
+	j := f.run(syncengine.Request{})
+	if j.State != syncengine.StateSucceeded {
+		t.Fatalf("job: %s %s", j.State, j.Error)
+	}
+	if n := f.count("masterdoctorindex"); n != 1000 {
+		t.Errorf("index holds %d documents, want 1000", n)
+	}
+	var refused int
+	for _, r := range f.es.Requests() {
+		if r.Status == 429 || r.Status == 503 {
+			refused++
+		}
+	}
+	if refused != 3 {
+		t.Errorf("%d refused bulk requests seen, want the 3 injected", refused)
+	}
+}

@@ -165,7 +165,19 @@ func (e *Engine) Job(ctx context.Context, id string) (*Job, error) {
 	if len(h) == 0 {
 		return nil, fmt.Errorf("job %s: %w", id, ErrJobNotFound)
 	}
-	return jobFromHash(h), nil
+	j := jobFromHash(h)
+	if j.State == StateRunning || j.State == StateQueued {
+		// Its process died (or shut down) if it no longer holds the lock:
+		// the job is interrupted until a replica resumes it.
+		holder, err := e.lockHolder(ctx, j.Env)
+		if err != nil {
+			return nil, err
+		}
+		if holder != j.ID {
+			j.State = StateInterrupted
+		}
+	}
+	return j, nil
 }
 
 // History returns the env's last n jobs, newest first.

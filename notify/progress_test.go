@@ -17,7 +17,9 @@ import (
 
 type oneRef chat.Ref
 
-func (r oneRef) JobMessage(context.Context, string) (chat.Ref, bool, error) { return chat.Ref(r), true, nil }
+func (r oneRef) JobMessage(context.Context, string) (chat.Ref, bool, error) {
+	return chat.Ref(r), true, nil
+}
 
 // TestThirtyMinuteJobEditsAtMostEveryInterval feeds a simulated 30-minute
 // job — a progress event every 100 ms of simulated time — through Progress

@@ -15,6 +15,7 @@ import (
 
 	"github.com/resyncbot/resyncbot/approvals"
 	"github.com/resyncbot/resyncbot/bot"
+	"github.com/resyncbot/resyncbot/bot/console"
 	slackbot "github.com/resyncbot/resyncbot/bot/slack"
 	"github.com/resyncbot/resyncbot/chat"
 	"github.com/resyncbot/resyncbot/config"
@@ -78,6 +79,8 @@ type app struct {
 	outbox   *notify.Outbox
 	notifier *notify.Notifier
 	delivery *notify.Delivery
+	// console is the local web console (the demo has one; serve does not).
+	console *console.Console
 }
 
 // notices joins the notifier (which writes notices) and the outbox (which
@@ -87,8 +90,12 @@ type notices struct {
 	*notify.Outbox
 }
 
+// appOption adds to a replica while it is assembled, after the bot and
+// before anything takes its chats (the demo adds its console this way).
+type appOption func(a *app, chats map[string]chat.Chat)
+
 // assemble wires the engine, approvals, bot, platforms and progress.
-func assemble(cfg *config.Config, rdb *redis.Client, log zerolog.Logger) (*app, error) {
+func assemble(cfg *config.Config, rdb *redis.Client, log zerolog.Logger, opts ...appOption) (*app, error) {
 	eng, err := syncengine.New(rdb, cfg, syncengine.Options{Prefix: cfg.Redis.Prefix, LockTTL: cfg.Server.LockTTL, Logger: log})
 	if err != nil {
 		return nil, err
@@ -111,6 +118,9 @@ func assemble(cfg *config.Config, rdb *redis.Client, log zerolog.Logger) (*app, 
 	if cfg.Platforms.Slack != nil {
 		a.slack = slackbot.NewAdapter(*cfg.Platforms.Slack, a.bot, guard, log, slackbot.WithHandlerTimeout(cfg.Server.HandlerTimeout))
 		chats[chat.Slack] = a.slack.Chat()
+	}
+	for _, o := range opts {
+		o(a, chats)
 	}
 	a.progress = notify.NewProgress(cfg, chats, a.bot, a.bot.Name, cfg.Notify.ProgressInterval, log)
 	a.delivery = notify.NewDelivery(cfg, a.outbox, chats, &http.Client{Timeout: 30 * time.Second}, log)

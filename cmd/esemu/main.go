@@ -47,6 +47,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	refresh := fs.Duration("refresh-interval", time.Second, "refresh interval of indexes that do not set index.refresh_interval (0 disables)")
 	gcPercent := fs.Int("gc-percent", 50, "Go GC target percentage; lower trades CPU for a smaller resident set")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown")
+	translogDir := fs.String("translog-dir", "", "fsync every write request to a translog in this directory before answering, as Elasticsearch does by default (off: writes are acknowledged from memory)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("parse flags: %w", err)
 	}
@@ -71,8 +72,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
+	opts := []esemu.Option{esemu.WithRefreshInterval(*refresh)}
+	if *translogDir != "" {
+		f, err := esemu.OpenTranslog(*translogDir)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		opts = append(opts, esemu.WithTranslog(f))
+	}
 	srv := &http.Server{
-		Handler:           esemu.New(esemu.WithRefreshInterval(*refresh)),
+		Handler:           esemu.New(opts...),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	fmt.Fprintf(stdout, "esemu listening on http://%s\n", ln.Addr())

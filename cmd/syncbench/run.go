@@ -91,7 +91,9 @@ func startEmulator(ctx context.Context, stderr io.Writer) (string, func(), error
 	if err := build.Run(); err != nil {
 		return "", nil, fmt.Errorf("build cmd/esemu: %w", err)
 	}
-	cmd := exec.Command(bin, "--addr", "127.0.0.1:0")
+	// Durable writes, as Elasticsearch's default translog durability makes
+	// them: one fsync per write request is what a request per document pays.
+	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--translog-dir", dir)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return "", nil, err

@@ -128,6 +128,10 @@ func (e *Emulator) handleBulk(c *call) {
 	}
 	// Phase B: apply in order under each index's lock.
 	touched := e.applyBulk(c, items, refresh == "true")
+	if terr := e.translog.commit(body); terr != nil {
+		c.fail(terr)
+		return
+	}
 	if refresh == "wait_for" {
 		for _, ix := range touched {
 			e.waitForRefresh(c, ix)

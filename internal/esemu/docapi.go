@@ -112,6 +112,9 @@ func (e *Emulator) writeOne(c *call, op string) {
 	}
 	e.finishWrite(ix, refresh)
 	ix.mu.Unlock()
+	if werr == nil {
+		werr = e.translog.commit(src)
+	}
 	if werr != nil {
 		c.fail(werr)
 		return
@@ -171,6 +174,9 @@ func (e *Emulator) handleUpdateDoc(c *call) {
 		e.finishWrite(ix, refresh)
 	}
 	ix.mu.Unlock()
+	if uerr == nil && !noop {
+		uerr = e.translog.commit([]byte(id))
+	}
 	if uerr != nil {
 		c.fail(uerr)
 		return
@@ -397,5 +403,9 @@ func (e *Emulator) handleDeleteDoc(c *call) {
 	res := ix.remove(id)
 	e.finishWrite(ix, refresh)
 	ix.mu.Unlock()
+	if terr := e.translog.commit([]byte(id)); terr != nil {
+		c.fail(terr)
+		return
+	}
 	e.replyWrite(c, ix, id, res, false, refresh)
 }

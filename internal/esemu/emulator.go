@@ -40,6 +40,8 @@ type Emulator struct {
 
 	faults faultSet
 	log    requestLog
+	// translog, when set, makes writes durable before they are acknowledged.
+	translog *translog
 	routes []route
 	cache  searchCache
 	bufs   sync.Pool

@@ -22,6 +22,19 @@ var ErrNotDiscord = errors.New("message is not a Discord message")
 // retry_after must not turn into a tight loop.
 const minRetryWait = 100 * time.Millisecond
 
+// codeUnknownWebhook is Discord's error code for a token it does not know.
+const codeUnknownWebhook = 10015
+
+// Discord may refuse a follow-up with "Unknown Webhook" for a few seconds
+// after the interaction's HTTP answer, until it has processed that answer
+// (discord-api-docs#7220). Calls on a token that young are tried again,
+// waiting from ackRetryFirst, doubling up to ackRetryMax.
+const (
+	ackGrace      = 10 * time.Second
+	ackRetryFirst = 50 * time.Millisecond
+	ackRetryMax   = time.Second
+)
+
 // Client is chat.Chat over Discord's REST API. It renders every message with
 // Render and waits out rate limits itself, never longer than its context
 // allows and at most maxAttempts tries per call.
@@ -134,7 +147,7 @@ func (c *Client) followUp(ctx context.Context, it *interaction, r Rendered) erro
 		Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions(),
 	}
 	var msg *discordgo.Message
-	err := c.call(ctx, "follow-up", it.channel, it.token, func(opts ...discordgo.RequestOption) error {
+	err := c.onToken(ctx, it, "follow-up", func(opts ...discordgo.RequestOption) error {
 		var err error
 		msg, err = c.s.FollowupMessageCreate(interactionAPI(it.appID, it.token), true, params, opts...)
 		return err
@@ -160,12 +173,12 @@ func (c *Client) finish(ctx context.Context, it *interaction, timedOut bool) {
 	var err error
 	if timedOut {
 		text := msgTimedOut
-		err = c.call(ctx, "edit original", it.channel, it.token, func(opts ...discordgo.RequestOption) error {
+		err = c.onToken(ctx, it, "edit original", func(opts ...discordgo.RequestOption) error {
 			_, err := c.s.InteractionResponseEdit(api, &discordgo.WebhookEdit{Content: &text}, opts...)
 			return err
 		})
 	} else {
-		err = c.call(ctx, "delete original", it.channel, it.token, func(opts ...discordgo.RequestOption) error {
+		err = c.onToken(ctx, it, "delete original", func(opts ...discordgo.RequestOption) error {
 			return c.s.InteractionResponseDelete(api, opts...)
 		})
 	}
@@ -223,6 +236,34 @@ func (c *Client) call(ctx context.Context, what, channel, token string, do func(
 		case <-t.C:
 		}
 	}
+}
+
+// onToken runs a call on it's token: as call, and also trying again while
+// Discord may not yet know the token.
+func (c *Client) onToken(ctx context.Context, it *interaction, what string, do func(opts ...discordgo.RequestOption) error) error {
+	wait := ackRetryFirst
+	for {
+		err := c.call(ctx, what, it.channel, it.token, do)
+		if err == nil || !unknownWebhook(err) || time.Since(it.received) > ackGrace {
+			return err
+		}
+		c.log.Debug().Str("call", what).Dur("retry_in", wait).Msg("discord does not know the interaction token yet")
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait = min(2*wait, ackRetryMax)
+	}
+}
+
+// unknownWebhook reports whether err is Discord's "Unknown Webhook".
+func unknownWebhook(err error) bool {
+	var re *discordgo.RESTError
+	return errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusNotFound &&
+		re.Message != nil && re.Message.Code == codeUnknownWebhook
 }
 
 // tokenGone reports whether err says the interaction token is no longer

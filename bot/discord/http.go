@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -95,7 +96,7 @@ func (a *Adapter) component(w http.ResponseWriter, r *http.Request, in *discordg
 		respond(w, updateAnswer(msgCancelled))
 		return
 	case c.ask:
-		respond(w, ephemeralAnswer(a.question(in.Message, data.CustomID), confirmButtons(c)))
+		respond(w, a.question(in.Message, data.CustomID, c))
 		return
 	}
 	if !a.reserve() {
@@ -133,36 +134,38 @@ func (a *Adapter) remember(in *discordgo.Interaction, user string, thinking bool
 		channel:  in.ChannelID,
 		user:     user,
 		expires:  a.now().Add(tokenValidity),
+		received: time.Now(),
 		thinking: thinking,
 	}
 	a.chat.pending.add(it)
 	return it
 }
 
-// question is the confirm step's text for the button customID on msg: the
-// button's own question when this process rendered it, else a generic one.
-func (a *Adapter) question(msg *discordgo.Message, customID string) string {
-	if q, ok := a.chat.confirms.lookup(msg.ID, customID); ok {
-		return fmt.Sprintf(msgConfirmAsk, cmp.Or(strings.TrimSpace(q.Title), msgConfirmTitle), strings.TrimSpace(q.Text))
-	}
-	label, title := customID, msgFallback
-	for _, b := range buttonsOf(msg.Components) {
-		if b.CustomID == customID {
-			label = b.Label
+// question is the confirm step for the button id on msg: the
+// button's own dialog when this process rendered it, else a generic one
+// naming the button and the message.
+func (a *Adapter) question(msg *discordgo.Message, id string, c click) *discordgo.InteractionResponse {
+	q, ok := a.chat.confirms.lookup(msg.ID, id)
+	if !ok {
+		label, title := id, msgFallback
+		for _, b := range buttonsOf(msg.Components) {
+			if b.CustomID == id {
+				label = b.Label
+			}
 		}
+		if len(msg.Embeds) > 0 && msg.Embeds[0].Title != "" {
+			title = msg.Embeds[0].Title
+		}
+		q = chat.Confirm{Text: fmt.Sprintf(msgConfirmGeneric, label, title)}
 	}
-	if len(msg.Embeds) > 0 && msg.Embeds[0].Title != "" {
-		title = msg.Embeds[0].Title
-	}
-	return fmt.Sprintf(msgConfirmAsk, msgConfirmTitle, fmt.Sprintf(msgConfirmGeneric, label, title))
-}
-
-// confirmButtons are Confirm (the real click, Danger) and Cancel.
-func confirmButtons(c click) []discordgo.MessageComponent {
-	return []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
-		discordgo.Button{Label: msgConfirmOK, Style: discordgo.DangerButton, CustomID: customID(c.actionID, c.value, false)},
-		discordgo.Button{Label: msgConfirmCancel, Style: discordgo.SecondaryButton, CustomID: customCancel},
+	text := fmt.Sprintf(msgConfirmAsk, cmp.Or(strings.TrimSpace(q.Title), msgConfirmTitle), bold(strings.TrimSpace(q.Text)))
+	buttons := []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+		discordgo.Button{Label: cut(cmp.Or(strings.TrimSpace(q.OK), msgConfirmOK), maxLabel), Style: discordgo.DangerButton,
+			CustomID: customID(c.actionID, c.value, false)},
+		discordgo.Button{Label: cut(cmp.Or(strings.TrimSpace(q.Cancel), msgConfirmCancel), maxLabel), Style: discordgo.SecondaryButton,
+			CustomID: customCancel},
 	}}}
+	return ephemeralAnswer(strings.TrimSpace(text), buttons)
 }
 
 // promptFor reports whether msg is a confirm step's question, and the id of

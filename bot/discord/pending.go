@@ -23,6 +23,8 @@ type interaction struct {
 	channel string
 	user    string
 	expires time.Time
+	// received is when the interaction arrived, by the wall clock.
+	received time.Time
 	// thinking is true for a command answered "deferred": Discord shows
 	// "thinking…" until a follow-up (the first replaces it) or an edit.
 	thinking bool

@@ -18,7 +18,9 @@
 // deferred answer (type 5) the first follow-up replaces the "thinking…"
 // placeholder and keeps the deferred answer's ephemerality; @original names
 // the answer of a command and the clicked message of a click answered with
-// type 6 or 7.
+// type 6 or 7. An answer sent in the HTTP response takes effect once the
+// Driver has read it, so a follow-up the app sends before that is refused
+// with 404 Unknown Webhook, as Discord at times does (discord-api-docs#7220).
 //
 // Nothing in discordgo is global state here: point a session at the fake
 // with a transport (see bot/discord) or by URL, and run as many servers as

@@ -117,7 +117,7 @@ func fields(in []chat.Field, budget int) []*discordgo.MessageEmbedField {
 			break
 		}
 		name := cut(cmp.Or(label, msgEmptyName), maxFieldName)
-		val := cut(bold(cmp.Or(value, msgEmptyValue)), maxFieldValue)
+		val := cutText(bold(cmp.Or(value, msgEmptyValue)), maxFieldValue)
 		if n := runes(name) + runes(val); n > budget {
 			break
 		} else {
@@ -153,11 +153,11 @@ func description(text string, bars []chat.Bar, limit int) string {
 	text = bold(strings.TrimSpace(text))
 	switch {
 	case block == "":
-		return cut(text, limit)
+		return cutText(text, limit)
 	case text == "":
 		return block
 	}
-	return cut(text, limit-runes(block)-2) + "\n\n" + block
+	return cutText(text, limit-runes(block)-2) + "\n\n" + block
 }
 
 func codeBlock(lines []string) string { return "```\n" + strings.Join(lines, "\n") + "\n```" }
@@ -271,17 +271,21 @@ func bold(s string) string {
 	return b.String()
 }
 
-// cut shortens s to limit characters, ending in an ellipsis (or, for long
-// text, a note that it was shortened).
+// cut shortens s to limit characters, ending in an ellipsis.
 func cut(s string, limit int) string {
 	if runes(s) <= limit {
 		return s
 	}
-	end := ellipsis
-	if limit >= 4*runes(msgShortened) {
-		end = msgShortened
+	return prefix(s, max(limit-runes(ellipsis), 0)) + ellipsis
+}
+
+// cutText shortens body text to limit characters, ending in a note that it
+// was shortened where there is room for one.
+func cutText(s string, limit int) string {
+	if runes(s) <= limit || limit < 4*runes(msgShortened) {
+		return cut(s, limit)
 	}
-	return prefix(s, max(limit-runes(end), 0)) + end
+	return prefix(s, limit-runes(msgShortened)) + msgShortened
 }
 
 // prefix is the first n characters of s.

@@ -63,7 +63,7 @@ func TestRender(t *testing.T) {
 		}},
 		{"staging progress", chat.Message{
 			Title: "Resync of staging running", Style: stagingStyle,
-			Bars: []chat.Bar{{Label: "masterdoctorindex", Done: 96000, Total: 200000}, {Label: "odd`label", Done: 5, Total: -1}},
+			Bars:    []chat.Bar{{Label: "masterdoctorindex", Done: 96000, Total: 200000}, {Label: "odd`label", Done: 5, Total: -1}},
 			Buttons: []chat.Button{{ActionID: bot.ActionAbort, Value: "job-1", Label: "Abort", Style: chat.Danger}},
 		}, func(t *testing.T, r discord.Rendered) {
 			if r.Content != "" {

@@ -32,7 +32,7 @@ const (
 	DefaultHandlerTimeout = 10 * time.Second
 	// DefaultPanelDelay is how long a panel refresh waits for more changes,
 	// so a burst of progress becomes one push.
-	DefaultPanelDelay = 250 * time.Millisecond
+	DefaultPanelDelay = 150 * time.Millisecond
 )
 
 // ErrClosed is returned for events and messages after Close.

@@ -17,15 +17,16 @@ const (
 	textRestoreLabel     = "Restore"
 )
 
-// emojiCodes maps the Slack emoji codes the bot and notify write to the
-// characters they stand for, as strings.NewReplacer pairs.
+// emojiCodes maps the Slack emoji codes the bot and notify write to
+// symbols that common system fonts have (no emoji font needed), as
+// strings.NewReplacer pairs.
 var emojiCodes = []string{
-	":white_check_mark:", "✅",
-	":x:", "❌",
-	":warning:", "⚠️",
-	":octagonal_sign:", "🛑",
-	":arrows_counterclockwise:", "🔄",
-	":hourglass:", "⌛",
-	":hourglass_flowing_sand:", "⏳",
-	":rotating_light:", "🚨",
+	":white_check_mark:", "✔",
+	":x:", "✘",
+	":warning:", "⚠",
+	":octagonal_sign:", "■",
+	":arrows_counterclockwise:", "↻",
+	":hourglass:", "◷",
+	":hourglass_flowing_sand:", "◷",
+	":rotating_light:", "‼",
 }

@@ -71,7 +71,7 @@
   }
 
   const clock = (t) =>
-    new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
   const thousands = (n) => Number(n).toLocaleString("en-GB");
 
   function duration(seconds) {
@@ -210,6 +210,7 @@
     renderChannels();
     renderChannel();
     if (s.panel) onPanel(s.panel);
+    showEnv();
     updateHint();
   }
 
@@ -235,6 +236,8 @@
     const list = $("messages");
     const stick = list.scrollHeight - list.scrollTop - list.clientHeight < 120;
     const target = m.parent && state.messages.has(m.parent) ? m.parent : m.id;
+    const empty = list.querySelector("li.empty");
+    if (empty) empty.remove();
     keepFocus(() => {
       const old = list.querySelector(`li.msg[data-id="${CSS.escape(target)}"]`);
       const fresh = renderMessage(state.messages.get(target));
@@ -270,8 +273,16 @@
         el("option", { value: p.id, selected: p.id === state.me.id }, p.name + " — " + (p.roles.join(", ") || "no role")),
       ),
     );
-    $("roles").textContent = state.me.roles && state.me.roles.length ? state.me.roles.join(" · ") : "";
+    $("roles").textContent = abilities(state.me.roles || []);
     document.title = "resyncbot console — " + state.me.name;
+  }
+
+  // abilities says what a person's roles let them do.
+  function abilities(roles) {
+    const can = [];
+    if (roles.includes("engineer")) can.push("request resyncs, abort and restore");
+    if (roles.includes("approver")) can.push("approve or deny requests");
+    return can.length ? "can " + can.join("; ") : "can watch only";
   }
 
   $("persona").addEventListener("change", (ev) => {
@@ -317,6 +328,17 @@
     renderChannels();
     renderChannel();
     updateHint();
+    showEnv();
+  }
+
+  // showEnv scrolls the side panel to the current channel's environment.
+  function showEnv() {
+    const ch = state.channels.find((c) => c.name === state.channel);
+    const sec = ch && ch.env && document.querySelector(`details[data-env="${CSS.escape(ch.env)}"]`);
+    if (!sec) return;
+    const panel = sec.closest(".panel");
+    const top = sec.getBoundingClientRect().top - panel.getBoundingClientRect().top + panel.scrollTop;
+    panel.scrollTo({ top: Math.max(top - 40, 0) });
   }
 
   window.addEventListener("hashchange", () => switchChannel(decodeURIComponent(location.hash.slice(1))));
@@ -454,7 +476,7 @@
         "summary",
         { dataset: { key: "env:" + e.name } },
         el("span", { className: "env-name", text: e.label }),
-        e.production ? el("span", { className: "tag", text: "PRODUCTION" }) : null,
+        e.production && !/PRODUCTION/.test(e.label) ? el("span", { className: "tag", text: "PRODUCTION" }) : null,
         el("span", { className: "env-id", text: e.name }),
         e.running ? el("span", { className: "busy", text: "running" }) : null,
       ),

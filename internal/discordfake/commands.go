@@ -40,6 +40,9 @@ func (s *Server) overwriteLocked(r *http.Request, raw []byte) (int, any, *apiErr
 		return 0, nil, errNoAccess
 	}
 	guild := r.PathValue("guild")
+	if guild != "" && !s.guilds[guild] {
+		return 0, nil, errNoAccess
+	}
 	var cmds []*command
 	if err := json.Unmarshal(raw, &cmds); err != nil {
 		return 0, nil, badJSON()

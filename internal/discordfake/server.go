@@ -55,6 +55,7 @@ type Server struct {
 
 	mu           sync.Mutex
 	lastID       int64
+	guilds       map[string]bool
 	channels     map[string]*channel
 	byID         map[string]*record // every message, ephemeral ones included
 	ephemeral    map[string][]*record
@@ -96,6 +97,7 @@ func NewServer(opts ...Option) *Server {
 		token:        DefaultToken,
 		appID:        AppID,
 		now:          time.Now,
+		guilds:       map[string]bool{DefaultGuildID: true},
 		channels:     map[string]*channel{DefaultChannelID: {id: DefaultChannelID, guild: DefaultGuildID, name: "general"}},
 		byID:         map[string]*record{},
 		ephemeral:    map[string][]*record{},
@@ -125,6 +127,15 @@ func (s *Server) Token() string { return s.token }
 
 // AppID is the application's id.
 func (s *Server) AppID() string { return s.appID }
+
+// AddGuild adds a guild the application is in (Discord answers 403 Missing
+// Access for commands in any other).
+func (s *Server) AddGuild(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.guilds[id] = true
+	s.notifyLocked()
+}
 
 // AddChannel adds a text channel in DefaultGuildID while the server runs.
 func (s *Server) AddChannel(id, name string) {

@@ -288,6 +288,9 @@ func TestCommandsOverwrite(t *testing.T) {
 			t.Errorf("%s: err %v", name, err)
 		}
 	}
+	if _, err := dg.ApplicationCommandBulkOverwrite(s.AppID(), "1300000000000000404", cmds); err == nil {
+		t.Error("commands registered in a guild the application is not in")
+	}
 	if _, err := dg.ApplicationCommandBulkOverwrite("other-app", "", cmds); err == nil {
 		t.Error("another application's commands were overwritten")
 	}

@@ -41,8 +41,8 @@ const (
 	DefaultRequestTimeout = 20 * time.Second
 )
 
-// ErrClosed is why events that arrive after Close are refused.
-var ErrClosed = errors.New("discord adapter closed")
+// errClosed is why interactions that arrive after Close are refused.
+var errClosed = errors.New("discord adapter closed")
 
 // Adapter is resyncbot's Discord connection: the interactions endpoint
 // Discord calls and the chat.Chat the bot answers through.

@@ -218,13 +218,6 @@ func (h *harness) post(t *testing.T, m chat.Message) chat.Ref {
 	return ref
 }
 
-func waitCtx(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
-
 // approval is a production approval request: Approve asks first.
 func approval() chat.Message {
 	return chat.Message{

@@ -66,7 +66,7 @@ func (a *Adapter) command(w http.ResponseWriter, r *http.Request, in *discordgo.
 		return
 	}
 	if !a.reserve() {
-		http.Error(w, msgShuttingDown, http.StatusServiceUnavailable)
+		a.refuse(w, r, errClosed, http.StatusServiceUnavailable, msgShuttingDown)
 		return
 	}
 	it := a.remember(in, u.ID, true)
@@ -100,7 +100,7 @@ func (a *Adapter) component(w http.ResponseWriter, r *http.Request, in *discordg
 		return
 	}
 	if !a.reserve() {
-		http.Error(w, msgShuttingDown, http.StatusServiceUnavailable)
+		a.refuse(w, r, errClosed, http.StatusServiceUnavailable, msgShuttingDown)
 		return
 	}
 	it := a.remember(in, u.ID, false)

@@ -71,7 +71,6 @@ const (
 	descResyncStatus   = "Show running jobs and the live generation"
 	descResyncHistory  = "Show recent jobs"
 	descResyncHelp     = "Explain /resync"
-	descEnv            = "Environment"
 	descEnvQuery       = "Environment (default: all)"
 	descIndex          = "Rebuild only this index (default: all of the environment's)"
 	descReason         = "Why; shown to approvers and in notices"

@@ -223,9 +223,12 @@ func (d *Driver) base(it *interaction, guild, nick string, roles []string) map[s
 	}
 }
 
+// member is the user acting: DefaultUserID (alice) unless named; a user
+// named by id only is called after the id's last digits.
 func member(id, name string) wireUser {
-	if id == "" {
-		return humanUser(DefaultUserID, DefaultUserName)
+	id = cmp.Or(id, DefaultUserID)
+	if name == "" && id == DefaultUserID {
+		name = DefaultUserName
 	}
 	return humanUser(id, cmp.Or(name, "user"+id[max(len(id)-4, 0):]))
 }

@@ -41,9 +41,7 @@ type EnvPanel struct {
 	// Preparing, when set, says the environment is not ready yet and why
 	// ("loading the demo data").
 	Preparing string
-	// PreparingBars show how far the preparation got.
-	PreparingBars []chat.Bar
-	Live          *Generation
+	Live      *Generation
 	// Earlier lists the generations before the live one, newest first.
 	Earlier []Generation
 	Running *RunningJob
@@ -99,19 +97,18 @@ type (
 		Error string    `json:"error,omitempty"`
 	}
 	wireEnv struct {
-		Name          string        `json:"name"`
-		Label         string        `json:"label"`
-		Colour        string        `json:"colour,omitempty"`
-		Production    bool          `json:"production,omitempty"`
-		Channel       string        `json:"channel,omitempty"`
-		Preparing     string        `json:"preparing,omitempty"`
-		PreparingBars []wireBar     `json:"preparing_bars,omitempty"`
-		Live          *wireGen      `json:"live,omitempty"`
-		Earlier       []wireGen     `json:"earlier"`
-		Running       *wireRunning  `json:"running,omitempty"`
-		Jobs          []wireJob     `json:"jobs"`
-		Notices       []wireMessage `json:"notices"`
-		Error         string        `json:"error,omitempty"`
+		Name       string        `json:"name"`
+		Label      string        `json:"label"`
+		Colour     string        `json:"colour,omitempty"`
+		Production bool          `json:"production,omitempty"`
+		Channel    string        `json:"channel,omitempty"`
+		Preparing  string        `json:"preparing,omitempty"`
+		Live       *wireGen      `json:"live,omitempty"`
+		Earlier    []wireGen     `json:"earlier"`
+		Running    *wireRunning  `json:"running,omitempty"`
+		Jobs       []wireJob     `json:"jobs"`
+		Notices    []wireMessage `json:"notices"`
+		Error      string        `json:"error,omitempty"`
 	}
 	wireGen struct {
 		ID      string      `json:"id"`
@@ -146,9 +143,6 @@ func panelWire(p Panel) wirePanel {
 		we := wireEnv{
 			Name: e.Name, Label: e.Label, Colour: e.Colour, Production: e.Production, Channel: e.Channel,
 			Preparing: e.Preparing, Earlier: []wireGen{}, Jobs: []wireJob{}, Notices: []wireMessage{}, Error: e.Error,
-		}
-		for _, b := range e.PreparingBars {
-			we.PreparingBars = append(we.PreparingBars, barWire(b))
 		}
 		if e.Live != nil {
 			g := genWire(*e.Live)

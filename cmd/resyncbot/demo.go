@@ -27,7 +27,7 @@ const (
 	// demoDefaultPace slows each bulk batch of the in-process emulator once
 	// the demo data is loaded, so that a resync takes long enough to watch
 	// and to abort, as a real one would.
-	demoDefaultPace = 40 * time.Millisecond
+	demoDefaultPace = 75 * time.Millisecond
 	demoBatchSize   = 1000
 )
 

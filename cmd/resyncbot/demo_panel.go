@@ -135,9 +135,6 @@ func (p *demoPanel) env(ctx context.Context, env *config.Environment) (console.E
 	}
 	if job != nil {
 		ep.Running = p.running(env, job)
-		if ep.Preparing != "" {
-			ep.PreparingBars = ep.Running.Bars
-		}
 	}
 
 	jobs, err := p.engine.History(ctx, env.Name, panelJobs)

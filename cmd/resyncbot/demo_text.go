@@ -23,15 +23,16 @@ Flags:
 // demoGuide is printed once the console answers: its URL, what runs, and
 // three things to try.
 const demoGuide = `
-resyncbot demo: open %[1]s
-  (the console answered %[2]s after start)
+resyncbot demo is ready: open %[1]s
+(the console answered %[2]s after start)
 
-  Redis:          %[3]s
-  Elasticsearch:  %[4]s
-  Data:           %[5]s generated doctor records per environment (%[6]s),
-                  loading in the background as each environment's first generation
-  People:         Alice and Ben are engineers, Chloe and Dev approvers:
-                  pick who you are at the top of the page
+  Redis          %[3]s
+  Elasticsearch  %[4]s
+  Data           %[5]s generated doctor records per environment:
+                 %[6]s,
+                 loading now in the background as each environment's first generation
+  People         Alice and Ben are engineers, Chloe and Dev approvers;
+                 pick who you are at the top of the page
 
 Three things to try:
   1. As Alice, in #ops-prod, type  /resync prod reason="demo"  — try to Approve it

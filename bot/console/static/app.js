@@ -241,8 +241,11 @@
     keepFocus(() => {
       const old = list.querySelector(`li.msg[data-id="${CSS.escape(target)}"]`);
       const fresh = renderMessage(state.messages.get(target));
-      if (old) old.replaceWith(fresh);
-      else list.append(fresh);
+      if (old) {
+        // An edit (progress, mostly) is not news to read out again.
+        fresh.setAttribute("aria-live", "off");
+        old.replaceWith(fresh);
+      } else list.append(fresh);
     });
     if (stick || (isNew && m.ephemeral)) list.scrollTop = list.scrollHeight;
   }
@@ -484,7 +487,6 @@
     if (e.error) sec.append(el("p", { className: "send-error", text: e.error }));
     if (e.preparing) {
       sec.append(el("p", { className: "preparing", role: "status", text: e.preparing }));
-      if (e.preparing_bars) sec.append(el("div", { className: "bars" }, e.preparing_bars.map(renderBar)));
     }
     sec.append(el("h3", { text: "Live data" }));
     if (e.live) sec.append(el("div", { className: "live" }, genLine(e, e.live, true)));

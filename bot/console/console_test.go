@@ -431,6 +431,14 @@ func TestPageAndShutdown(t *testing.T) {
 		}
 	}
 
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/console/", nil)
+	req.Host = "rebound.example:8088"
+	if res, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else if res.Body.Close(); res.StatusCode != http.StatusMisdirectedRequest {
+		t.Errorf("a request for another host name: HTTP %d, want 421", res.StatusCode)
+	}
+
 	s := open(t, srv, "")
 	if me := s.next("snapshot")["me"].(map[string]any); me["id"] != "alice" {
 		t.Errorf("a first visit is %v, want the first person", me)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io/fs"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -39,15 +40,35 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 //	POST /console/command    {user, channel, text}: a typed command line
 //	POST /console/click      {user, channel, message, action_id, value}: a button
 //	GET  /console/panel      the side panel as JSON
+//
+// Every route answers only requests addressed to an IP address or to
+// localhost, so that a web page elsewhere cannot reach the console through
+// a name of its own that resolves to 127.0.0.1 (DNS rebinding).
 func (c *Console) Routes(mux *http.ServeMux) {
-	mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
-	mux.Handle("GET /console", http.RedirectHandler("/console/", http.StatusMovedPermanently))
-	mux.Handle("GET /console/{$}", c.handlePage())
-	mux.Handle("GET /console/static/", c.handleStatic())
-	mux.Handle("GET /console/events", c.handleEvents())
-	mux.Handle("POST /console/command", c.handleCommand())
-	mux.Handle("POST /console/click", c.handleClick())
-	mux.Handle("GET /console/panel", c.handlePanel())
+	mux.Handle("GET /{$}", localOnly(http.RedirectHandler("/console/", http.StatusFound)))
+	mux.Handle("GET /console", localOnly(http.RedirectHandler("/console/", http.StatusMovedPermanently)))
+	mux.Handle("GET /console/{$}", localOnly(c.handlePage()))
+	mux.Handle("GET /console/static/", localOnly(c.handleStatic()))
+	mux.Handle("GET /console/events", localOnly(c.handleEvents()))
+	mux.Handle("POST /console/command", localOnly(c.handleCommand()))
+	mux.Handle("POST /console/click", localOnly(c.handleClick()))
+	mux.Handle("GET /console/panel", localOnly(c.handlePanel()))
+}
+
+// localOnly refuses requests whose Host is a name other than localhost.
+func localOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if name, _, err := net.SplitHostPort(host); err == nil {
+			host = name
+		}
+		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+		if net.ParseIP(host) == nil && host != "localhost" && !strings.HasSuffix(host, ".localhost") {
+			httpError(w, http.StatusMisdirectedRequest, textWrongHost)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Handler returns the console's routes on their own.

@@ -12,6 +12,7 @@ const (
 	textNoAction         = "That button does nothing."
 	textShuttingDown     = "resyncbot is shutting down."
 	textCrossOrigin      = "Requests from other sites are refused."
+	textWrongHost        = "The console answers only at an IP address or localhost."
 	textPanelUnavailable = "The side panel could not be read"
 	textDocs             = "docs"
 	textRestoreLabel     = "Restore"

@@ -39,7 +39,7 @@ func runDemo(ctx context.Context, args []string, e *env) error {
 	docs := fs.Int("docs", demoDefaultDocs, "generated doctor `records` per environment, split across its three indexes")
 	addr := fs.String("addr", demoDefaultAddr, "serve the console on `HOST:PORT`")
 	seed := fs.Int64("seed", demoDefaultSeed, "generator `seed`: the same seed makes the same doctors")
-	pace := fs.Duration("pace", demoDefaultPace, "least `time` one bulk batch takes in the in-process emulator once the demo data is loaded (0: full speed)")
+	pace := fs.Duration("pace", demoDefaultPace, "`time` added to each bulk batch of the in-process emulator once the demo data is loaded, so a resync can be watched and aborted (0: full speed)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), demoUsage)
 		fs.PrintDefaults()

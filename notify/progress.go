@@ -71,8 +71,19 @@ func (p *Progress) Publish(ev syncengine.Event) {
 	if !final && !p.due(ev.JobID, ev.Time) {
 		return
 	}
-	if err := c.Update(ctx, ref, JobMessage(env, ev, p.names)); err != nil {
-		p.log.Warn().Err(err).Str("job", ev.JobID).Msg("progress update failed")
+	m := JobMessage(env, ev, p.names)
+	err = c.Update(ctx, ref, m)
+	// The summary must not be lost to a burst of rate limiting: keep trying
+	// (this goroutine is ours alone) until the minute is up.
+	for attempt := 0; err != nil && final && ctx.Err() == nil; attempt++ {
+		select {
+		case <-ctx.Done():
+		case <-time.After(min(time.Second<<attempt, 10*time.Second)):
+			err = c.Update(ctx, ref, m)
+		}
+	}
+	if err != nil {
+		p.log.Warn().Err(err).Str("job", ev.JobID).Bool("summary", final).Msg("progress update failed")
 	}
 	if final {
 		p.mu.Lock()

@@ -15,6 +15,9 @@ func (a *app) routes() http.Handler {
 		mux.Handle("POST /slack/commands", a.slack.Commands())
 		mux.Handle("POST /slack/interactions", a.slack.Interactions())
 	}
+	if a.discord != nil {
+		mux.Handle("POST /discord/interactions", a.discord.Interactions())
+	}
 	if a.console != nil {
 		a.console.Routes(mux)
 	}

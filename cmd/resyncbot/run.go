@@ -47,11 +47,12 @@ type command struct {
 // words ("discord register"); the longest match wins.
 func commands() map[string]command {
 	return map[string]command{
-		"check":   {"validate a configuration file and list every problem", runCheck},
-		"help":    {"show this help, or a command's", runHelp},
-		"plan":    {"show what a resync of an environment would do, changing nothing", runPlan},
-		"serve":   {"run the bot: chat endpoints, sync engine, resume and expiry loops", runServe},
-		"version": {"print the version", runVersion},
+		"check":            {"validate a configuration file and list every problem", runCheck},
+		"discord register": {"register the Discord slash commands (bulk overwrite)", runDiscordRegister},
+		"help":             {"show this help, or a command's", runHelp},
+		"plan":             {"show what a resync of an environment would do, changing nothing", runPlan},
+		"serve":            {"run the bot: chat endpoints, sync engine, resume and expiry loops", runServe},
+		"version":          {"print the version", runVersion},
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/resyncbot/resyncbot/approvals"
 	"github.com/resyncbot/resyncbot/bot"
 	"github.com/resyncbot/resyncbot/bot/console"
+	discordbot "github.com/resyncbot/resyncbot/bot/discord"
 	slackbot "github.com/resyncbot/resyncbot/bot/slack"
 	"github.com/resyncbot/resyncbot/chat"
 	"github.com/resyncbot/resyncbot/config"
@@ -75,6 +76,7 @@ type app struct {
 	engine   *syncengine.Engine
 	bot      *bot.Bot
 	slack    *slackbot.Adapter
+	discord  *discordbot.Adapter
 	progress *notify.Progress
 	outbox   *notify.Outbox
 	notifier *notify.Notifier
@@ -118,6 +120,10 @@ func assemble(cfg *config.Config, rdb *redis.Client, log zerolog.Logger, opts ..
 	if cfg.Platforms.Slack != nil {
 		a.slack = slackbot.NewAdapter(*cfg.Platforms.Slack, a.bot, guard, log, slackbot.WithHandlerTimeout(cfg.Server.HandlerTimeout))
 		chats[chat.Slack] = a.slack.Chat()
+	}
+	if cfg.Platforms.Discord != nil {
+		a.discord = discordbot.NewAdapter(*cfg.Platforms.Discord, a.bot, guard, log, discordbot.WithHandlerTimeout(cfg.Server.HandlerTimeout))
+		chats[chat.Discord] = a.discord.Chat()
 	}
 	for _, o := range opts {
 		o(a, chats)
@@ -175,6 +181,9 @@ func (a *app) serve(ctx context.Context, addr string, e *env) error {
 	}
 	if a.slack != nil {
 		_ = a.slack.Close(shutdown)
+	}
+	if a.discord != nil {
+		_ = a.discord.Close(shutdown)
 	}
 	stopLoops() // the engine's loop stops its jobs, leaving them resumable
 	wg.Wait()

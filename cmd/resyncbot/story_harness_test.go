@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/resyncbot/resyncbot/internal/discordfake"
 	"github.com/resyncbot/resyncbot/internal/esemu"
 	"github.com/resyncbot/resyncbot/internal/redistest"
 	"github.com/resyncbot/resyncbot/internal/slackfake"
@@ -36,6 +37,8 @@ type stack struct {
 	slack  *slackfake.Server
 	teams  *teamsfake.Server
 	driver *slackfake.Driver
+	dc     *discordfake.Server
+	dcd    *discordfake.Driver
 	config string
 }
 
@@ -44,14 +47,20 @@ type stackOpts struct {
 	approvalTTL string
 }
 
+// Discord identities: Alice and Bob are the same people as on Slack.
+const (
+	dAlice, dBob, dCarol = "1500000000000000101", "1500000000000000102", "1500000000000000103"
+	dProd                = "1600000000000000001"
+)
+
 const storyYAML = `
 redis: {url: "%[1]s", prefix: "%[2]s"}
 server: {handler_timeout: 20s, recover_interval: 200ms, lock_ttl: 1s, expire_interval: 100ms}
 notify: {progress_interval: 200ms}
 people:
-  alice: {name: Alice, slack: %[3]s}
-  bob:   {name: Bob, slack: %[4]s}
-  carol: {name: Carol, slack: %[5]s}
+  alice: {name: Alice, slack: %[3]s, discord: "%[20]s"}
+  bob:   {name: Bob, slack: %[4]s, discord: "%[21]s"}
+  carol: {name: Carol, slack: %[5]s, discord: "%[22]s"}
   dave:  {name: Dave, slack: %[6]s}
   erin:  {name: Erin, slack: %[7]s}
 roles:
@@ -60,6 +69,7 @@ roles:
 platforms:
   slack: {bot_token: "%[8]s", signing_secret: "%[9]s", api_url: "%[10]s"}
   teams: {webhooks: {users: "%[17]s"}}
+  discord: {application_id: "%[23]s", public_key: "%[24]s", bot_token: "%[25]s", api_url: "%[26]s"}
 environments:
   prod:
     label: Production
@@ -67,7 +77,7 @@ environments:
     colour: "#d40000"
     require_reason: true
     approval_ttl: %[14]s
-    ops_channel: {slack: %[11]s}
+    ops_channel: {slack: %[11]s, discord: "%[19]s"}
     status_channels: {slack: [%[18]s], teams: [users]}
     elasticsearch: {urls: ["%[12]s"]}
     batch_size: 200
@@ -101,6 +111,9 @@ func newStack(t *testing.T, o stackOpts) *stack {
 	s.esURL = srv.URL
 	s.slack = slackfake.New(t)
 	s.teams = teamsfake.New(t, "users")
+	s.dc = discordfake.New(t)
+	s.dc.AddChannel(dProd, "ops-prod")
+	s.dcd = discordfake.NewDriver(s.dc)
 	for _, c := range []string{cProd, cStaging, cRandom, cStatus} {
 		s.slack.AddChannel(c, strings.ToLower(c))
 	}
@@ -108,7 +121,8 @@ func newStack(t *testing.T, o stackOpts) *stack {
 	mappings, _ := filepath.Abs("../../examples/mappings")
 	s.config = filepath.Join(t.TempDir(), "story.yaml")
 	writeFile(t, s.config, fmt.Sprintf(storyYAML, s.redis.URL, s.redis.Prefix, uAlice, uBob, uCarol, uDave, uErin,
-		s.slack.Token(), signingSecret, s.slack.URL(), cProd, s.esURL, mappings, o.approvalTTL, o.prodDocs, cStaging, s.teams.URL("users"), cStatus))
+		s.slack.Token(), signingSecret, s.slack.URL(), cProd, s.esURL, mappings, o.approvalTTL, o.prodDocs, cStaging, s.teams.URL("users"), cStatus,
+		dProd, dAlice, dBob, dCarol, s.dc.AppID(), s.dcd.PublicKey(), s.dc.Token(), s.dc.URL()))
 	return s
 }
 

@@ -35,6 +35,14 @@ func TestAbortMidCopyLeavesLiveUntouched(t *testing.T) {
 	if done.State != syncengine.StateAborted || done.AbortedBy != "bob" {
 		t.Fatalf("job after abort: %s by %q (%s)", done.State, done.AbortedBy, done.Error)
 	}
+	poll(t, 5*time.Second, func() bool {
+		for _, ev := range snapshot(f.events) {
+			if ev.Kind == syncengine.EventFinished && ev.JobID == j.ID {
+				return ev.Job.AbortedBy == "bob"
+			}
+		}
+		return false
+	})
 	// Seen before the next batch: at most the batch in flight and the one after it.
 	if extra := done.Written - writtenAtAbort; extra > 2*100 {
 		t.Errorf("%d documents written after the abort, want at most two batches", extra)

@@ -155,6 +155,9 @@ func (e *Engine) finish(ctx context.Context, j *Job, env *config.Environment, ru
 		return
 	case errors.Is(err, errAborted):
 		j.State = StateAborted
+		if by, err := e.rdb.HGet(bg, e.keys.job(j.ID), "aborted_by").Result(); err == nil {
+			j.AbortedBy = by // Abort wrote it, possibly on another replica
+		}
 		if !env.KeepAbortedIndexes {
 			if derr := e.deleteNew(bg, j, runs); derr != nil {
 				log.Warn().Err(derr).Msg("could not delete the aborted job's indexes")

@@ -16,8 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -34,6 +32,9 @@ const (
 	DefaultHandlerTimeout = 10 * time.Second
 	// DefaultMaxAttempts is how many times a rate-limited REST call is tried.
 	DefaultMaxAttempts = 4
+	// DefaultConcurrency is how many handlers run at once; the rest wait
+	// their turn (their timeout starts when they run).
+	DefaultConcurrency = 16
 	// DefaultMaxBody caps an interaction's body. A click carries the whole
 	// message clicked (embeds and components), which stays well under this.
 	DefaultMaxBody = 1 << 20
@@ -54,12 +55,9 @@ type Adapter struct {
 	log     zerolog.Logger
 	chat    *Client
 	now     func() time.Time
-	timeout time.Duration
 	maxBody int64
-
-	mu      sync.Mutex
-	closed  bool
-	running sync.WaitGroup
+	// bg runs the handlers once Discord has its answer.
+	bg *bot.Background
 }
 
 // Option changes a default of the Adapter (and of Register).
@@ -142,8 +140,8 @@ func NewAdapter(cfg config.Discord, h bot.Handler, guard *bot.ReplayGuard, log z
 		log:     log,
 		chat:    newClient(newSession(cfg, o.httpClient), cfg.ApplicationID, log, o),
 		now:     o.now,
-		timeout: o.timeout,
 		maxBody: o.maxBody,
+		bg:      bot.NewBackground(o.timeout, DefaultConcurrency, log),
 	}
 }
 
@@ -151,71 +149,15 @@ func NewAdapter(cfg config.Discord, h bot.Handler, guard *bot.ReplayGuard, log z
 func (a *Adapter) Chat() chat.Chat { return a.chat }
 
 // Wait blocks until every handler started so far has returned.
-func (a *Adapter) Wait() { a.running.Wait() }
+func (a *Adapter) Wait() { a.bg.Wait() }
 
 // Close refuses new interactions and waits for the running handlers, each
 // bounded by the handler timeout, or until ctx is done.
 func (a *Adapter) Close(ctx context.Context) error {
-	a.mu.Lock()
-	a.closed = true
-	a.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		a.running.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("discord: waiting for handlers: %w", ctx.Err())
+	if err := a.bg.Close(ctx); err != nil {
+		return fmt.Errorf("discord: %w", err)
 	}
-}
-
-// reserve counts one handler as running before it starts, so Close waits
-// for it; it reports false once Close was called.
-func (a *Adapter) reserve() bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.closed {
-		return false
-	}
-	a.running.Add(1)
-	return true
-}
-
-// start runs a reserved handler in the background under parent's values but
-// not its cancellation (Discord has its answer; the request is over),
-// bounded by the handler timeout. after runs once the handler returned,
-// with whether it ran out of time.
-func (a *Adapter) start(parent context.Context, what string, fn func(ctx context.Context), after func(ctx context.Context, timedOut bool)) {
-	go func() {
-		defer a.running.Done()
-		timedOut := a.run(parent, what, fn)
-		if after != nil {
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), a.timeout)
-			defer cancel()
-			after(ctx, timedOut)
-		}
-	}()
-}
-
-// run is one background handler; it recovers a panic so a bug in one
-// command cannot take down the bot, and reports whether it ran out of time.
-func (a *Adapter) run(parent context.Context, what string, fn func(ctx context.Context)) (timedOut bool) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), a.timeout)
-	defer cancel()
-	defer func() {
-		if p := recover(); p != nil {
-			a.log.Error().Str("event", what).Str("panic", fmt.Sprint(p)).Bytes("stack", debug.Stack()).Msg("discord handler panicked")
-		}
-	}()
-	fn(ctx)
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		a.log.Warn().Str("event", what).Dur("timeout", a.timeout).Msg("discord handler ran out of time")
-		return true
-	}
-	return false
+	return nil
 }
 
 // interactionAPI names an interaction for the REST calls made with its token.

@@ -65,7 +65,7 @@ func (a *Adapter) command(w http.ResponseWriter, r *http.Request, in *discordgo.
 		respond(w, ephemeralAnswer(msgUnknownCommand, nil))
 		return
 	}
-	if !a.reserve() {
+	if !a.bg.Reserve(1) {
 		a.refuse(w, r, errClosed, http.StatusServiceUnavailable, msgShuttingDown)
 		return
 	}
@@ -76,7 +76,7 @@ func (a *Adapter) command(w http.ResponseWriter, r *http.Request, in *discordgo.
 	})
 	ev := bot.CommandEvent{User: u, Channel: in.ChannelID, Slash: slash, Text: text}
 	a.log.Debug().Str("user", u.ID).Str("channel", ev.Channel).Str("command", slash).Msg("discord command")
-	a.start(r.Context(), slash,
+	a.bg.Go(r.Context(), slash,
 		func(ctx context.Context) { a.h.Command(withInteraction(ctx, it), ev) },
 		func(ctx context.Context, timedOut bool) { a.chat.finish(ctx, it, timedOut) })
 }
@@ -99,7 +99,7 @@ func (a *Adapter) component(w http.ResponseWriter, r *http.Request, in *discordg
 		respond(w, a.question(in.Message, data.CustomID, c))
 		return
 	}
-	if !a.reserve() {
+	if !a.bg.Reserve(1) {
 		a.refuse(w, r, errClosed, http.StatusServiceUnavailable, msgShuttingDown)
 		return
 	}
@@ -121,7 +121,7 @@ func (a *Adapter) component(w http.ResponseWriter, r *http.Request, in *discordg
 		Value:    c.value,
 	}
 	a.log.Debug().Str("user", u.ID).Str("channel", ev.Channel).Str("action", ev.ActionID).Msg("discord click")
-	a.start(r.Context(), ev.ActionID,
+	a.bg.Go(r.Context(), ev.ActionID,
 		func(ctx context.Context) { a.h.Click(withInteraction(ctx, it), ev) }, nil)
 }
 

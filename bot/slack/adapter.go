@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -50,16 +48,9 @@ type Adapter struct {
 	api     *slackapi.Client
 	chat    *Client
 	now     func() time.Time
-	timeout time.Duration
 	maxBody int64
-	// slots bounds the handlers running at once: a burst of requests is
-	// acknowledged first and worked through after, instead of every handler
-	// competing with the acknowledgements for the CPU.
-	slots chan struct{}
-
-	mu      sync.Mutex
-	closed  bool
-	running sync.WaitGroup
+	// bg runs the handlers once Slack has its answer.
+	bg *bot.Background
 }
 
 // Option changes a default of the Adapter.
@@ -128,9 +119,8 @@ func NewAdapter(cfg config.Slack, h bot.Handler, guard *bot.ReplayGuard, log zer
 		api:     api,
 		chat:    &Client{api: api, log: log, maxAttempts: o.maxAttempts},
 		now:     o.now,
-		timeout: o.timeout,
 		maxBody: o.maxBody,
-		slots:   make(chan struct{}, DefaultConcurrency),
+		bg:      bot.NewBackground(o.timeout, DefaultConcurrency, log),
 	}
 }
 
@@ -159,25 +149,15 @@ func (a *Adapter) Chat() chat.Chat { return a.chat }
 func (a *Adapter) SocketMode() bool { return a.cfg.AppToken != "" }
 
 // Wait blocks until every handler started so far has returned.
-func (a *Adapter) Wait() { a.running.Wait() }
+func (a *Adapter) Wait() { a.bg.Wait() }
 
 // Close refuses new events and waits for the running handlers, each bounded
 // by the handler timeout, or until ctx is done.
 func (a *Adapter) Close(ctx context.Context) error {
-	a.mu.Lock()
-	a.closed = true
-	a.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		a.running.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("slack: waiting for handlers: %w", ctx.Err())
+	if err := a.bg.Close(ctx); err != nil {
+		return fmt.Errorf("slack: %w", err)
 	}
+	return nil
 }
 
 // handler is one bot call waiting to run: what names it in logs.
@@ -186,43 +166,11 @@ type handler struct {
 	fn   func(ctx context.Context)
 }
 
-// reserve counts n handlers as running before they start, so Close waits
-// for them; it reports false, reserving nothing, once Close was called.
-func (a *Adapter) reserve(n int) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.closed {
-		return false
-	}
-	a.running.Add(n)
-	return true
-}
-
-// start runs reserved handlers in the background under parent's values but
-// not its cancellation (Slack has its answer; the request is over), each
-// bounded by the handler timeout.
+// start runs reserved handlers in the background (Slack has its answer; the
+// request is over).
 func (a *Adapter) start(parent context.Context, hs []handler) {
 	for _, h := range hs {
-		go a.run(parent, h)
-	}
-}
-
-// run is one background handler; it recovers a panic so a bug in one
-// command cannot take down the bot.
-func (a *Adapter) run(parent context.Context, h handler) {
-	defer a.running.Done()
-	defer func() {
-		if p := recover(); p != nil {
-			a.log.Error().Str("event", h.what).Str("panic", fmt.Sprint(p)).Bytes("stack", debug.Stack()).Msg("slack handler panicked")
-		}
-	}()
-	a.slots <- struct{}{}
-	defer func() { <-a.slots }()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), a.timeout)
-	defer cancel()
-	h.fn(ctx)
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		a.log.Warn().Str("event", h.what).Dur("timeout", a.timeout).Msg("slack handler ran out of time")
+		a.bg.Go(parent, h.what, h.fn, nil)
 	}
 }
 

@@ -36,7 +36,7 @@ func (a *Adapter) Commands() http.Handler {
 			return
 		}
 		hs := []handler{a.commandHandler(commandEvent(cmd))}
-		if !a.reserve(len(hs)) {
+		if !a.bg.Reserve(len(hs)) {
 			http.Error(w, msgShuttingDown, http.StatusServiceUnavailable)
 			return
 		}
@@ -64,7 +64,7 @@ func (a *Adapter) Interactions() http.Handler {
 			return
 		}
 		hs := a.clickHandlers(ic)
-		if !a.reserve(len(hs)) {
+		if !a.bg.Reserve(len(hs)) {
 			http.Error(w, msgShuttingDown, http.StatusServiceUnavailable)
 			return
 		}

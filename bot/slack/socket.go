@@ -22,9 +22,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	if a.cfg.AppToken == "" {
 		return errNoAppToken
 	}
-	a.mu.Lock()
-	closed := a.closed
-	a.mu.Unlock()
+	closed := a.bg.Closed()
 	if closed {
 		return ErrClosed
 	}
@@ -90,12 +88,12 @@ func (a *Adapter) socketEvent(ctx context.Context, smc *socketmode.Client, ev so
 	}
 	// Reserve before acknowledging: an envelope left unacknowledged during
 	// shutdown is sent again by Slack, one acknowledged is not.
-	if !a.reserve(len(hs)) {
+	if !a.bg.Reserve(len(hs)) {
 		return ErrClosed
 	}
 	// Acknowledge first, within Slack's 3 seconds, whatever comes next.
 	if err := smc.AckCtx(ctx, ev.Request.EnvelopeID, ack); err != nil {
-		a.running.Add(-len(hs))
+		a.bg.Unreserve(len(hs))
 		return fmt.Errorf("ack %s envelope: %w", ev.Type, err)
 	}
 	a.start(ctx, hs)

@@ -48,6 +48,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"check":            {"validate a configuration file and list every problem", runCheck},
+		"demo":             {"run resyncbot on this machine with nothing to install, behind a web console", runDemo},
 		"discord register": {"register the Discord slash commands (bulk overwrite)", runDiscordRegister},
 		"help":             {"show this help, or a command's", runHelp},
 		"plan":             {"show what a resync of an environment would do, changing nothing", runPlan},

@@ -42,9 +42,9 @@ type Emulator struct {
 	log    requestLog
 	// translog, when set, makes writes durable before they are acknowledged.
 	translog *translog
-	routes []route
-	cache  searchCache
-	bufs   sync.Pool
+	routes   []route
+	cache    searchCache
+	bufs     sync.Pool
 }
 
 // Option configures an Emulator.

@@ -142,6 +142,42 @@ func TestMessagesDoc(t *testing.T) {
 	} {
 		fmt.Fprintf(&doc, "- %s\n", notify.StageReply(ev))
 	}
+
+	doc.WriteString("\n# What users read: notices\n\nNotices go to the environment's status channels (Slack, Discord, the console) and to Microsoft Teams Workflows webhooks as an Adaptive Card 1.4. " +
+		"These are the default templates for prod (time zone Europe/London); each can be replaced per environment under `notices.templates`.\n")
+	notice := func(title string, ev notify.Event, d notify.NoticeData) {
+		n, err := notify.RenderNotice(prod, ev, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.ID, n.Created = "notice-"+string(ev), d.At
+		m := notify.NoticeMessage(prod, n)
+		r := slackbot.Render(m)
+		blocks, err := json.MarshalIndent(r, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		card, err := notify.TeamsCard(prod, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pretty strings.Builder
+		var v any
+		_ = json.Unmarshal(card, &v)
+		cardJSON, _ := json.MarshalIndent(v, "", "  ")
+		pretty.Write(cardJSON)
+		fmt.Fprintf(&doc, "\n## %s\n\n```text\n%s\n```\n\n<details><summary>Slack Block Kit</summary>\n\n```json\n%s\n```\n\n</details>\n\n<details><summary>Teams Adaptive Card</summary>\n\n```json\n%s\n```\n\n</details>\n",
+			title, chat.PlainText(m), blocks, pretty.String())
+	}
+	started, finishBy := at.Add(2*time.Minute), at.Add(15*time.Minute)
+	notice("Refresh started", notify.EventStart, notify.NoticeData{Started: started, FinishBy: finishBy, At: started})
+	notice("Refresh finished", notify.EventSuccess, notify.NoticeData{Started: started, At: done.Finished})
+	notice("Refresh failed", notify.EventFailure, notify.NoticeData{Started: started, At: done.Finished})
+	notice("Refresh stopped (aborted)", notify.EventAbort, notify.NoticeData{Started: started, At: at.Add(3 * time.Minute)})
+	notice("Data restored", notify.EventRestore, notify.NoticeData{RestoredTo: live.Time, At: at.Add(20 * time.Minute), By: "Alice Okafor"})
+	for _, st := range notify.ValidStates() {
+		notice("Manual notice: "+string(st), notify.EventManual, notify.NoticeData{State: st, Text: "Some doctors are missing from the recommendations list", Started: at, FinishBy: finishBy, At: at, By: "Alice Okafor"})
+	}
 	writeOrCompare(t, "../docs/messages.md", doc.String())
 }
 

@@ -39,15 +39,24 @@ func (s *stack) discordClick(r *replica, user string, m discordfake.Message, cus
 		if _, ok := m.Button("confirm:" + customID); !ok {
 			s.t.Fatalf("message %s has no %q button: %v", m.ID, customID, m.CustomIDs())
 		}
-		before := len(s.dc.Ephemerals(user))
-		if _, err := s.dcd.Click(context.Background(), url, discordfake.Click{MessageID: m.ID, CustomID: "confirm:" + customID, UserID: user, ChannelID: m.ChannelID}); err != nil {
+		res, err := s.dcd.Click(context.Background(), url, discordfake.Click{MessageID: m.ID, CustomID: "confirm:" + customID, UserID: user, ChannelID: m.ChannelID})
+		if err != nil {
 			s.t.Fatal(err)
 		}
-		eph := s.dc.Ephemerals(user)
-		if len(eph) <= before {
+		if res.Status != http.StatusOK || res.ApplyError != "" {
+			s.t.Fatalf("confirm step of %s: HTTP %d %s", customID, res.Status, res.ApplyError)
+		}
+		// The question is the newest message only user sees with the real button.
+		var question discordfake.Message
+		for _, e := range s.dc.Ephemerals(user) {
+			if _, ok := e.Button(customID); ok {
+				question = e
+			}
+		}
+		if question.ID == "" {
 			s.t.Fatalf("no confirm question after clicking %s", customID)
 		}
-		m = eph[len(eph)-1]
+		m = question
 	}
 	res, err := s.dcd.Click(context.Background(), url, discordfake.Click{MessageID: m.ID, CustomID: customID, UserID: user, ChannelID: m.ChannelID})
 	if err != nil {
@@ -61,7 +70,7 @@ func (s *stack) discordClick(r *replica, user string, m discordfake.Message, cus
 // discordMessage waits for a message in a Discord channel containing every string.
 func (s *stack) discordMessage(channel string, contains ...string) discordfake.Message {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	m, err := s.dc.WaitForMessage(ctx, channel, func(m discordfake.Message) bool {
 		for _, c := range contains {
@@ -84,7 +93,7 @@ func (s *stack) discordMessage(channel string, contains ...string) discordfake.M
 // discordEphemeral waits for a message only user sees containing text.
 func (s *stack) discordEphemeral(user, text string) discordfake.Message {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	m, err := s.dc.WaitForEphemeral(ctx, user, func(m discordfake.Message) bool { return m.Contains(text) })
 	if err != nil {
@@ -149,7 +158,7 @@ func TestDiscordStory(t *testing.T) {
 // TestSlackJobAbortedAndRestoredFromDiscord: a job started and approved on
 // Slack is aborted from Discord; a finished one is restored from Discord.
 func TestSlackJobAbortedAndRestoredFromDiscord(t *testing.T) {
-	s := newStack(t, stackOpts{prodDocs: 200000})
+	s := newStack(t, stackOpts{prodDocs: 40000})
 	s.seedLegacy("masterdoctorindex", "masterdoctorindex_v1")
 	s.es.AddFault(esemu.Fault{Path: "/*/_bulk", Latency: 30 * time.Millisecond})
 	a, b := s.startReplica(), s.startReplica()

@@ -51,7 +51,7 @@ func TestNoticesReachUsers(t *testing.T) {
 // waitCard waits for a Teams card on webhook name containing text.
 func (s *stack) waitCard(name, text string) {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	err := s.teams.WaitFor(ctx, func() bool {
 		for _, c := range s.teams.Cards(name) {

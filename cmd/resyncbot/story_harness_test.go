@@ -232,7 +232,7 @@ func (s *stack) clickStale(r *replica, user string, m slackfake.Message, actionI
 // waitMessage waits for a message in channel that contains every string.
 func (s *stack) waitMessage(channel string, contains ...string) slackfake.Message {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	m, err := s.slack.WaitForMessage(ctx, channel, func(m slackfake.Message) bool {
 		if m.Ephemeral || m.ThreadTS != "" && m.ThreadTS != m.TS {
@@ -255,7 +255,7 @@ func (s *stack) waitMessage(channel string, contains ...string) slackfake.Messag
 func (s *stack) waitEphemeral(user, text string) slackfake.Message {
 	s.t.Helper()
 	var found slackfake.Message
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	err := s.slack.WaitFor(ctx, func() bool {
 		for _, m := range s.slack.Ephemerals(user) {

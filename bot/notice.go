@@ -118,8 +118,13 @@ func (b *Bot) announce(ctx context.Context, u User, channel string, env *config.
 	b.tellf(ctx, u, channel, textNoticeQueued, n.ID, destinations(env))
 }
 
-// clickDropNotice discards a previewed notice.
+// clickDropNotice discards a previewed notice; only its drafter may.
 func (b *Bot) clickDropNotice(ctx context.Context, ev ClickEvent) {
+	by, err := b.rdb.HGet(ctx, b.draftKey(ev.Value), "by").Result()
+	if err == nil && by != b.dir.person(ev.User) {
+		b.tell(ctx, ev.User, ev.Channel, textNoticeNotYours)
+		return
+	}
 	n, err := b.rdb.Del(ctx, b.draftKey(ev.Value)).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		b.tellf(ctx, ev.User, ev.Channel, textInternal, err)

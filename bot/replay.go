@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -27,9 +28,13 @@ func NewReplayGuard(rdb redis.UniversalClient, prefix string) *ReplayGuard {
 }
 
 // Fresh records sig and reports whether it had not been seen before.
+// Signatures are hex, which verifiers accept in either case, so the guard
+// compares them case-blind: a replay with "ABC…" for "abc…" is still a replay.
+// A signature is remembered for twice the window, since a timestamp may be
+// up to a window in the future as well as in the past.
 func (g *ReplayGuard) Fresh(ctx context.Context, sig string) (bool, error) {
-	sum := sha256.Sum256([]byte(sig))
-	ok, err := g.rdb.SetNX(ctx, g.prefix+"seen:"+hex.EncodeToString(sum[:16]), 1, ReplayWindow).Result()
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(sig))))
+	ok, err := g.rdb.SetNX(ctx, g.prefix+"seen:"+hex.EncodeToString(sum[:16]), 1, 2*ReplayWindow).Result()
 	if err != nil {
 		return false, fmt.Errorf("replay check: %w", err)
 	}

@@ -47,6 +47,23 @@ func (b *Bot) requestRestore(ctx context.Context, u User, channel string, env *c
 		b.tell(ctx, u, channel, textNotEngineer)
 		return
 	}
+	if !b.fromOpsChannel(ctx, u, channel, env) {
+		return
+	}
+	if generation == "" {
+		// Name the target now: "the previous one" must not change between
+		// the request and an approval, or a second request flip the data back.
+		gens, err := b.engine.Generations(ctx, env.Name)
+		if err != nil {
+			b.tellf(ctx, u, channel, textInternal, err)
+			return
+		}
+		if len(gens) < 2 {
+			b.tellf(ctx, u, channel, textRestoreRefused, fmt.Sprintf("%s has no earlier generation to go back to", env.Name))
+			return
+		}
+		generation = gens[1].ID
+	}
 	person := b.dir.person(u)
 	if env.Approvals.Restore == 0 {
 		b.doRestore(ctx, u, channel, env, generation, person)

@@ -20,11 +20,8 @@ func (b *Bot) resync(ctx context.Context, ev CommandEvent, c commands.Command) {
 		b.tell(ctx, ev.User, ev.Channel, textNotEngineer)
 		return
 	}
-	if env.Production {
-		if ops := opsChannel(env, ev.User.Platform); ops != "" && ops != ev.Channel {
-			b.tellf(ctx, ev.User, ev.Channel, textProdOnlyFromOps, envTitle(env), channelMention(ev.User.Platform, ops))
-			return
-		}
+	if !b.fromOpsChannel(ctx, ev.User, ev.Channel, env) {
+		return
 	}
 	if env.RequireReason && strings.TrimSpace(c.Reason) == "" {
 		b.tellf(ctx, ev.User, ev.Channel, textReasonRequired, env.Name, env.Name)
@@ -65,6 +62,25 @@ func (b *Bot) resync(ctx context.Context, ev CommandEvent, c commands.Command) {
 		return
 	}
 	b.postRequest(ctx, ev.User.Platform, ev.Channel, r, plan)
+}
+
+// fromOpsChannel enforces that production is only changed from its ops
+// channel — on a platform where prod has none, from nowhere — and tells
+// the user why not.
+func (b *Bot) fromOpsChannel(ctx context.Context, u User, channel string, env *config.Environment) bool {
+	if !env.Production {
+		return true
+	}
+	ops := opsChannel(env, u.Platform)
+	switch {
+	case ops == "":
+		b.tellf(ctx, u, channel, textProdNoOpsHere, envTitle(env), u.Platform)
+		return false
+	case ops != channel:
+		b.tellf(ctx, u, channel, textProdOnlyFromOps, envTitle(env), channelMention(u.Platform, ops))
+		return false
+	}
+	return true
 }
 
 // busyText describes who holds env, or "" if nobody does.

@@ -5,6 +5,7 @@ const (
 	textNotEngineer          = "Only engineers listed in resyncbot's configuration can do that. Ask an admin to add you under roles.engineers."
 	textNotApprover          = "Only approvers listed in resyncbot's configuration can vote on requests."
 	textProdOnlyFromOps      = "Resyncs of %s are only accepted in %s, so that nobody starts one by mistake from the wrong channel."
+	textProdNoOpsHere        = "%s has no ops channel on %s, so it cannot be changed from here; use its ops channel on another platform."
 	textReasonRequired       = "A reason is required for %s: `/resync %s reason=\"why this is needed\"`."
 	textBusy                 = "%s is busy: job `%s` requested by %s is running (%s). Wait for it, or `/abort %[2]s`."
 	textBusyRestore          = "%s is busy with a restore right now; try again in a moment."

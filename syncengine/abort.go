@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // abortFlagTTL keeps an abort flag long enough for any resume to see it.
@@ -32,18 +30,15 @@ func (e *Engine) Abort(ctx context.Context, id, by string) (AbortResult, error) 
 	if j.State.Done() {
 		return AbortResult{Job: j, Ended: true, Swapped: j.State == StateSucceeded}, nil
 	}
-	if j.Stage == StagePrune {
-		return AbortResult{Job: j, Swapped: true}, nil
-	}
-	_, err = e.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, e.keys.abort(id), by, abortFlagTTL)
-		p.HSet(ctx, e.keys.job(id), "aborted_by", by)
-		p.Publish(ctx, e.keys.abortChannel(), id)
-		return nil
-	})
+	set, err := abortScript.Run(ctx, e.rdb, []string{e.keys.job(id), e.keys.abort(id)}, by, abortFlagTTL.Milliseconds()).Int64()
 	if err != nil {
 		return AbortResult{}, fmt.Errorf("abort job %s: %w", id, err)
 	}
+	if set == 0 {
+		// It reached its swap first: the new data is (or is about to be) live.
+		return AbortResult{Job: j, Swapped: true}, nil
+	}
+	_ = e.rdb.Publish(ctx, e.keys.abortChannel(), id).Err()
 	j.AbortedBy = by
 	e.audit(ctx, by, "abort", j.Env, id, "")
 

@@ -58,6 +58,9 @@ func (e *Engine) loadRuns(ctx context.Context, j *Job, env *config.Environment) 
 // progress has a total (and an ETA) from the first batch on.
 func (e *Engine) openSources(ctx context.Context, runs []*indexRun) error {
 	for _, r := range runs {
+		if r.copied {
+			continue // its source is not read again; its counts are checkpointed
+		}
 		src, err := NewSource(r.spec.Source, e.cfg.Dir, e.http)
 		if err != nil {
 			return fmt.Errorf("source of %s: %w", r.spec.Alias, err)
@@ -76,10 +79,11 @@ func (e *Engine) openSources(ctx context.Context, runs []*indexRun) error {
 
 // checkpoint saves r's position and counts, and the job's totals, in one
 // round trip, and reports whether someone has asked the job to abort. It is
-// called only after the batch it covers was acknowledged by Elasticsearch.
-func (e *Engine) checkpoint(ctx context.Context, j *Job, r *indexRun, runs []*indexRun) (aborted bool, err error) {
+// called only after the batch it covers was acknowledged by Elasticsearch,
+// and writes only while lease still holds the lock (fencing).
+func (e *Engine) checkpoint(ctx context.Context, j *Job, lease Lease, r *indexRun, runs []*indexRun) (aborted bool, err error) {
 	a := r.spec.Alias + "."
-	fields := []any{
+	cursor := []any{
 		a + "cursor", r.cursor,
 		a + "written", r.written,
 		a + "bad", r.bad,
@@ -90,24 +94,25 @@ func (e *Engine) checkpoint(ctx context.Context, j *Job, r *indexRun, runs []*in
 	}
 	if len(r.badKeys) > 0 {
 		b, _ := json.Marshal(r.badKeys)
-		fields = append(fields, a+"badkeys", string(b))
+		cursor = append(cursor, a+"badkeys", string(b))
 	}
 	written, total, retries := sums(runs)
 	j.Written, j.Total, j.Retries = written, total, retries
-	var exists *redis.IntCmd
+	args := append([]any{lease.Token, len(cursor)}, cursor...)
+	args = append(args, "written", written, "total", total, "retries", retries)
+	var res int64
 	err = e.retryRedis(ctx, func() error {
-		_, err := e.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.HSet(ctx, e.keys.cursor(j.ID), fields...)
-			p.HSet(ctx, e.keys.job(j.ID), "written", written, "total", total, "retries", retries)
-			exists = p.Exists(ctx, e.keys.abort(j.ID))
-			return nil
-		})
+		var err error
+		res, err = checkpointScript.Run(ctx, e.rdb, []string{e.keys.lock(j.Env), e.keys.cursor(j.ID), e.keys.job(j.ID), e.keys.abort(j.ID)}, args...).Int64()
 		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("checkpoint %s of job %s: %w", r.spec.Alias, j.ID, err)
 	}
-	return exists.Val() > 0, nil
+	if res < 0 {
+		return false, fmt.Errorf("checkpoint %s of job %s: %w", r.spec.Alias, j.ID, ErrLockLost)
+	}
+	return res > 0, nil
 }
 
 // abortRequested reads the job's abort flag.

@@ -43,7 +43,7 @@ func (b *batch) doc(i int) []byte {
 
 // copyIndex fills r's new index from its source, batch by batch, saving a
 // checkpoint after each batch Elasticsearch acknowledged.
-func (e *Engine) copyIndex(ctx context.Context, j *Job, env *config.Environment, r *indexRun, runs []*indexRun) error {
+func (e *Engine) copyIndex(ctx context.Context, j *Job, lease Lease, env *config.Environment, r *indexRun, runs []*indexRun) error {
 	if r.copied {
 		return nil
 	}
@@ -58,7 +58,7 @@ func (e *Engine) copyIndex(ctx context.Context, j *Job, env *config.Environment,
 		}
 		r.created = true
 	}
-	if aborted, err := e.checkpoint(ctx, j, r, runs); err != nil || aborted {
+	if aborted, err := e.checkpoint(ctx, j, lease, r, runs); err != nil || aborted {
 		return abortOr(err, aborted)
 	}
 
@@ -115,7 +115,7 @@ func (e *Engine) copyIndex(ctx context.Context, j *Job, env *config.Environment,
 		r.written += int64(len(b.ids))
 		r.cursor = rd.Cursor()
 		r.copied = eof
-		aborted, err := e.checkpoint(ctx, j, r, runs)
+		aborted, err := e.checkpoint(ctx, j, lease, r, runs)
 		if err != nil || aborted {
 			return abortOr(err, aborted)
 		}

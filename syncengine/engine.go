@@ -61,11 +61,12 @@ type Engine struct {
 	itemAttempts  int
 	retryBase     time.Duration
 
-	mu      sync.Mutex
-	running map[string]*runningJob
-	subs    map[int]*subscription
-	nextSub int
-	wg      sync.WaitGroup
+	mu       sync.Mutex
+	stopping bool
+	running  map[string]*runningJob
+	subs     map[int]*subscription
+	nextSub  int
+	wg       sync.WaitGroup
 }
 
 // runningJob is a job this process is working on.
@@ -190,6 +191,7 @@ func (e *Engine) Run(ctx context.Context, interval time.Duration) error {
 // waits for them (or for ctx).
 func (e *Engine) Stop(ctx context.Context) {
 	e.mu.Lock()
+	e.stopping = true
 	for _, r := range e.running {
 		r.cancel(errStopping)
 	}

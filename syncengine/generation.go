@@ -111,6 +111,10 @@ func (e *Engine) pushGeneration(ctx context.Context, env string, g *Generation) 
 		p.LPush(ctx, e.keys.generations(env), buf)
 		p.LTrim(ctx, e.keys.generations(env), 0, historyLen-1)
 		p.SRem(ctx, e.keys.pruned(env), g.ID)
+		if g.Action == ActionSync && g.Job != "" {
+			// With the history: a resumed job then knows it swapped already.
+			p.HSet(ctx, e.keys.job(g.Job), "swapped", 1)
+		}
 		return nil
 	})
 	if err != nil {
@@ -142,6 +146,11 @@ func (e *Engine) prune(ctx context.Context, env string, keep int) ([]string, err
 	if err != nil {
 		return nil, err
 	}
+	// Whatever the records say, an index an alias points at is live.
+	aliased, err := e.aliasedIndexes(ctx, env)
+	if err != nil {
+		return nil, err
+	}
 	kept := map[string]bool{}
 	inUse := map[string]bool{}
 	for i, g := range gens {
@@ -159,7 +168,7 @@ func (e *Engine) prune(ctx context.Context, env string, keep int) ([]string, err
 		}
 		var doomed []string
 		for _, idx := range g.Indexes {
-			if !inUse[idx] && isGenerationIndex(idx) {
+			if !inUse[idx] && !aliased[idx] && isGenerationIndex(idx) {
 				doomed = append(doomed, idx)
 			}
 		}

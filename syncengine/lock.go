@@ -36,6 +36,41 @@ if redis.call("GET", KEYS[1]) == ARGV[1] then
   return redis.call("DEL", KEYS[1])
 end
 return 0`)
+	// checkpointScript saves a checkpoint only for the lock's holder: -1 when
+	// the lock is someone else's, else whether an abort was asked for.
+	// KEYS: lock, cursor hash, job hash, abort flag. ARGV: token, the number
+	// of cursor field/value items, then those items, then the job's.
+	checkpointScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) ~= ARGV[1] then return -1 end
+local n = tonumber(ARGV[2])
+redis.call("HSET", KEYS[2], unpack(ARGV, 3, 2 + n))
+redis.call("HSET", KEYS[3], unpack(ARGV, 3 + n))
+return redis.call("EXISTS", KEYS[4])`)
+	// enterSwapScript moves a job into the swap stage unless an abort was
+	// asked for; abortScript refuses once the job is in it. Exactly one of
+	// "aborted" and "swapped" can happen. KEYS: lock, job hash, abort flag.
+	enterSwapScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) ~= ARGV[1] then return -1 end
+if redis.call("EXISTS", KEYS[3]) == 1 then return 0 end
+redis.call("HSET", KEYS[2], "stage", "swap")
+return 1`)
+	// abortScript sets the abort flag unless the job has reached its swap.
+	// KEYS: job hash, abort flag. ARGV: who, flag TTL in ms.
+	abortScript = redis.NewScript(`
+local stage = redis.call("HGET", KEYS[1], "stage")
+if stage == "swap" or stage == "prune" or redis.call("HGET", KEYS[1], "swapped") == "1" then return 0 end
+redis.call("SET", KEYS[2], ARGV[1], "PX", ARGV[2])
+redis.call("HSET", KEYS[1], "aborted_by", ARGV[1])
+return 1`)
+	// finishScript records a job's end, drops it from the active set and
+	// releases the lock, only for the lock's holder.
+	// KEYS: lock, job hash, active set. ARGV: token, state, finished, error, job id.
+	finishScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call("HSET", KEYS[2], "state", ARGV[2], "finished", ARGV[3], "error", ARGV[4])
+redis.call("SREM", KEYS[3], ARGV[5])
+redis.call("DEL", KEYS[1])
+return 1`)
 )
 
 // tryLock takes env's lock for holder (a job id, or "restore:…") if nobody holds it.

@@ -105,6 +105,9 @@ func (e *Engine) Restore(ctx context.Context, env, generation, by string) (Resto
 		}
 		actions = append(actions, AliasAction{Index: to.Indexes[alias], Alias: alias, WriteIndex: writeIndex[alias]})
 	}
+	if err := e.extend(ctx, lease); err != nil { // fencing, checked last
+		return RestoreResult{}, fmt.Errorf("restore %s: %w", env, err)
+	}
 	if err := t.UpdateAliases(ctx, actions); err != nil {
 		return RestoreResult{}, fmt.Errorf("restore %s: %w", env, err)
 	}

@@ -61,11 +61,19 @@ func (e *Engine) markRunning(ctx context.Context, j *Job) error {
 // stages runs copy, verify, swap and prune, skipping what a previous run of
 // the same job already finished.
 func (e *Engine) stages(ctx context.Context, j *Job, env *config.Environment, runs []*indexRun, lease Lease) error {
-	live, err := e.Live(ctx, env.Name)
-	if err != nil {
+	// An earlier run of this job may have swapped already (and someone may
+	// have restored since): the job record says, not the live generation.
+	var swapped bool
+	if err := e.retryRedis(ctx, func() error {
+		v, err := e.rdb.HGet(ctx, e.keys.job(j.ID), "swapped").Result()
+		if errors.Is(err, redis.Nil) {
+			err = nil
+		}
+		swapped = v == "1"
+		return err
+	}); err != nil {
 		return err
 	}
-	swapped := live != nil && live.ID == j.Generation && live.Job == j.ID
 	if !swapped {
 		if err := e.openSources(ctx, runs); err != nil {
 			return err
@@ -74,7 +82,7 @@ func (e *Engine) stages(ctx context.Context, j *Job, env *config.Environment, ru
 			return err
 		}
 		for _, r := range runs {
-			if err := e.copyIndex(ctx, j, env, r, runs); err != nil {
+			if err := e.copyIndex(ctx, j, lease, env, r, runs); err != nil {
 				return err
 			}
 		}
@@ -96,11 +104,7 @@ func (e *Engine) stages(ctx context.Context, j *Job, env *config.Environment, ru
 		}
 		e.publish(e.event(EventStage, j, runs, "verified: every check passed"))
 
-		if aborted, err := e.abortRequested(ctx, j.ID); err != nil || aborted {
-			return abortOr(err, aborted)
-		}
-
-		if err := e.setStage(ctx, j, StageSwap, runs); err != nil {
+		if err := e.enterSwap(ctx, j, lease, runs); err != nil {
 			return err
 		}
 		if err := e.swap(ctx, j, env, runs, lease); err != nil {
@@ -119,6 +123,28 @@ func (e *Engine) stages(ctx context.Context, j *Job, env *config.Environment, ru
 	} else if len(pruned) > 0 {
 		e.publish(e.event(EventStage, j, runs, "pruned generations "+strings.Join(pruned, ", ")))
 	}
+	return nil
+}
+
+// enterSwap moves the job into the swap stage, unless an abort was asked
+// for first: from here on an abort is refused, so the two cannot both win.
+func (e *Engine) enterSwap(ctx context.Context, j *Job, lease Lease, runs []*indexRun) error {
+	var res int64
+	err := e.retryRedis(ctx, func() error {
+		var err error
+		res, err = enterSwapScript.Run(ctx, e.rdb, []string{e.keys.lock(j.Env), e.keys.job(j.ID), e.keys.abort(j.ID)}, lease.Token).Int64()
+		return err
+	})
+	switch {
+	case err != nil:
+		return err
+	case res < 0:
+		return ErrLockLost
+	case res == 0:
+		return errAborted
+	}
+	j.Stage = StageSwap
+	e.publish(e.event(EventStage, j, runs, string(StageSwap)))
 	return nil
 }
 
@@ -159,34 +185,49 @@ func (e *Engine) finish(ctx context.Context, j *Job, env *config.Environment, ru
 			j.AbortedBy = by // Abort wrote it, possibly on another replica
 		}
 		if !env.KeepAbortedIndexes {
-			if derr := e.deleteNew(bg, j, runs); derr != nil {
+			if derr := e.deleteNew(bg, j, lease, runs); derr != nil {
 				log.Warn().Err(derr).Msg("could not delete the aborted job's indexes")
 			}
 		}
 	default:
 		j.State = StateFailed
 		j.Error = Reason(err)
+		if j.Stage == StageSwap {
+			// The switch may have reached Elasticsearch even though it failed
+			// here (a lost answer): say what is live, not what was meant.
+			if aliased, aerr := e.aliasedIndexes(bg, j.Env); aerr == nil {
+				for _, r := range runs {
+					if aliased[r.index] {
+						j.Error = err.Error() + ". The switch did reach Elasticsearch: the new data is live; Restore goes back to the previous data."
+						break
+					}
+				}
+			}
+		}
 		var verr *VerifyError
 		if !errors.As(err, &verr) {
-			if derr := e.deleteNew(bg, j, runs); derr != nil {
+			if derr := e.deleteNew(bg, j, lease, runs); derr != nil {
 				log.Warn().Err(derr).Msg("could not delete the failed job's indexes")
 			}
 		}
 	}
 	j.Finished = e.now()
 	// The end state, leaving the active set and releasing the lock happen in
-	// one transaction: whoever sees the job ended can start the next one.
+	// one script, and only while this process still holds the lock: whoever
+	// sees the job ended can start the next one.
+	var held int64
 	werr := e.retryRedis(bg, func() error {
-		_, err := e.rdb.TxPipelined(bg, func(p redis.Pipeliner) error {
-			p.HSet(bg, e.keys.job(j.ID), "state", string(j.State), "finished", fmtTime(j.Finished), "error", j.Error)
-			p.SRem(bg, e.keys.active(), j.ID)
-			releaseScript.Eval(bg, p, []string{e.keys.lock(lease.Env)}, lease.Token)
-			return nil
-		})
+		var err error
+		held, err = finishScript.Run(bg, e.rdb, []string{e.keys.lock(lease.Env), e.keys.job(j.ID), e.keys.active()},
+			lease.Token, string(j.State), fmtTime(j.Finished), j.Error, j.ID).Int64()
 		return err
 	})
-	if werr != nil {
+	switch {
+	case werr != nil:
 		log.Error().Err(werr).Str("state", string(j.State)).Msg("could not record the job's end; it will be found and resumed once Redis answers")
+	case held == 0:
+		log.Warn().Str("state", string(j.State)).Msg("lost the lock before recording the job's end; leaving it to the new holder")
+		return
 	}
 	e.audit(bg, "resyncbot", "job."+string(j.State), j.Env, j.ID, j.Error)
 	ev := e.event(EventFinished, j, runs, "")
@@ -195,18 +236,23 @@ func (e *Engine) finish(ctx context.Context, j *Job, env *config.Environment, ru
 	log.Info().Str("state", string(j.State)).Str("error", j.Error).Msg("job ended")
 }
 
-// deleteNew deletes the job's own new indexes, unless one of them is live.
-func (e *Engine) deleteNew(ctx context.Context, j *Job, runs []*indexRun) error {
-	live, err := e.Live(ctx, j.Env)
+// deleteNew deletes the job's own new indexes — only while this process
+// still holds the lock, and never one an alias points at: Elasticsearch,
+// not the Redis record, says what is live (a swap may have reached
+// Elasticsearch and not Redis).
+func (e *Engine) deleteNew(ctx context.Context, j *Job, lease Lease, runs []*indexRun) error {
+	if err := e.extend(ctx, lease); err != nil {
+		return fmt.Errorf("keep new indexes of job %s: %w", j.ID, err)
+	}
+	aliased, err := e.aliasedIndexes(ctx, j.Env)
 	if err != nil {
-		return err
+		return fmt.Errorf("keep new indexes of job %s: %w", j.ID, err)
 	}
 	var names []string
 	for _, r := range runs {
-		if live != nil && live.Indexes[r.spec.Alias] == r.index {
-			continue
+		if !aliased[r.index] {
+			names = append(names, r.index)
 		}
-		names = append(names, r.index)
 	}
 	if err := e.target(j.Env).DeleteIndexes(ctx, names...); err != nil {
 		return fmt.Errorf("delete new indexes of job %s: %w", j.ID, err)

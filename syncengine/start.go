@@ -110,9 +110,16 @@ func (e *Engine) launch(ctx context.Context, j *Job, lease Lease) {
 	jobCtx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
 	r := &runningJob{cancel: cancel, done: make(chan struct{})}
 	e.mu.Lock()
+	if e.stopping {
+		// Shutting down: leave the job for another replica (or the next start).
+		e.mu.Unlock()
+		cancel(errStopping)
+		_ = e.release(context.WithoutCancel(ctx), lease)
+		return
+	}
 	e.running[j.ID] = r
-	e.mu.Unlock()
 	e.wg.Add(1)
+	e.mu.Unlock()
 	go func() {
 		defer e.wg.Done()
 		defer close(r.done)

@@ -12,10 +12,6 @@ import (
 // request and records the new live generation. Until this call the
 // application reads the old data; after it, the new, with nothing between.
 func (e *Engine) swap(ctx context.Context, j *Job, env *config.Environment, runs []*indexRun, lease Lease) error {
-	// Fencing: only the lock's holder may move the aliases.
-	if err := e.extend(ctx, lease); err != nil {
-		return fmt.Errorf("swap: %w", err)
-	}
 	t := e.target(env.Name)
 	live, err := e.Live(ctx, env.Name)
 	if err != nil {
@@ -56,6 +52,10 @@ func (e *Engine) swap(ctx context.Context, j *Job, env *config.Environment, runs
 		gen.Indexes[r.spec.Alias] = r.index
 		gen.Counts[r.spec.Alias] = r.written
 	}
+	// Fencing: only the lock's holder may move the aliases, checked last.
+	if err := e.extend(ctx, lease); err != nil {
+		return fmt.Errorf("swap: %w", err)
+	}
 	if err := t.UpdateAliases(ctx, actions); err != nil {
 		return err
 	}
@@ -90,4 +90,23 @@ func firstOf(m map[string][]string) map[string]string {
 		}
 	}
 	return out
+}
+
+// aliasedIndexes is the set of indexes any alias of env points at now.
+func (e *Engine) aliasedIndexes(ctx context.Context, env string) (map[string]bool, error) {
+	cfg, err := e.env(env)
+	if err != nil {
+		return nil, err
+	}
+	current, err := e.currentAliases(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, names := range current {
+		for _, n := range names {
+			out[n] = true
+		}
+	}
+	return out, nil
 }

@@ -88,7 +88,7 @@ func (t *Target) Client() *elasticsearch.Client { return t.es }
 // Ping checks that the cluster answers and is Elasticsearch.
 func (t *Target) Ping(ctx context.Context) error {
 	res, err := t.es.Info(t.es.Info.WithContext(ctx))
-	if err := check(res, err); err != nil {
+	if err := done(res, err); err != nil {
 		return fmt.Errorf("reach elasticsearch: %w", err)
 	}
 	return nil
@@ -124,7 +124,7 @@ func (t *Target) CreateIndex(ctx context.Context, name string, mapping []byte) e
 	delete(body, "aliases")
 	buf, _ := json.Marshal(body)
 	res, err := t.es.Indices.Create(name, t.es.Indices.Create.WithContext(ctx), t.es.Indices.Create.WithBody(bytes.NewReader(buf)))
-	if err := check(res, err); err != nil {
+	if err := done(res, err); err != nil {
 		return fmt.Errorf("create index %s: %w", name, err)
 	}
 	return nil
@@ -134,7 +134,7 @@ func (t *Target) CreateIndex(ctx context.Context, name string, mapping []byte) e
 func (t *Target) PutSettings(ctx context.Context, name string, settings map[string]any) error {
 	buf, _ := json.Marshal(map[string]any{"index": settings})
 	res, err := t.es.Indices.PutSettings(bytes.NewReader(buf), t.es.Indices.PutSettings.WithContext(ctx), t.es.Indices.PutSettings.WithIndex(name))
-	if err := check(res, err); err != nil {
+	if err := done(res, err); err != nil {
 		return fmt.Errorf("put settings on %s: %w", name, err)
 	}
 	return nil
@@ -143,7 +143,7 @@ func (t *Target) PutSettings(ctx context.Context, name string, settings map[stri
 // Refresh makes everything written to name visible to searches.
 func (t *Target) Refresh(ctx context.Context, name string) error {
 	res, err := t.es.Indices.Refresh(t.es.Indices.Refresh.WithContext(ctx), t.es.Indices.Refresh.WithIndex(name))
-	if err := check(res, err); err != nil {
+	if err := done(res, err); err != nil {
 		return fmt.Errorf("refresh %s: %w", name, err)
 	}
 	return nil
@@ -218,7 +218,7 @@ func (t *Target) DeleteIndexes(ctx context.Context, names ...string) error {
 		return nil
 	}
 	res, err := t.es.Indices.Delete(names, t.es.Indices.Delete.WithContext(ctx), t.es.Indices.Delete.WithIgnoreUnavailable(true))
-	if err := check(res, err); err != nil {
+	if err := done(res, err); err != nil {
 		return fmt.Errorf("delete %s: %w", strings.Join(names, ","), err)
 	}
 	return nil
@@ -272,7 +272,7 @@ func (t *Target) UpdateAliases(ctx context.Context, actions []AliasAction) error
 	}
 	buf, _ := json.Marshal(map[string]any{"actions": list})
 	res, err := t.es.Indices.UpdateAliases(bytes.NewReader(buf), t.es.Indices.UpdateAliases.WithContext(ctx))
-	if err := check(res, err); err != nil {
+	if err := done(res, err); err != nil {
 		return fmt.Errorf("swap aliases: %w", err)
 	}
 	return nil
@@ -306,6 +306,16 @@ func check(res *esapi.Response, err error) error {
 	}
 	defer res.Body.Close()
 	return parseESError(res.StatusCode, res.Body)
+}
+
+// done is check for calls whose answer body is not needed: it always
+// drains and closes the body, so the connection goes back to the pool.
+func done(res *esapi.Response, err error) error {
+	if err := check(res, err); err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	return res.Body.Close()
 }
 
 func parseESError(status int, body io.Reader) error {

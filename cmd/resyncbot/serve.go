@@ -166,28 +166,43 @@ func (a *app) serve(ctx context.Context, addr string, e *env) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
+	var serveErr error
 	select {
-	case err := <-errc:
-		stopLoops()
-		wg.Wait()
-		return exitCode{code: 1, err: fmt.Errorf("serve: %w", err)}
+	case serveErr = <-errc:
 	case <-ctx.Done():
+		a.log.Info().Msg("shutting down")
+		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+		if err := srv.Shutdown(shutdown); err != nil {
+			a.log.Warn().Err(err).Msg("http shutdown")
+		}
+		cancel()
 	}
-	a.log.Info().Msg("shutting down")
-	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		a.log.Warn().Err(err).Msg("http shutdown")
-	}
-	if a.slack != nil {
-		_ = a.slack.Close(shutdown)
-	}
-	if a.discord != nil {
-		_ = a.discord.Close(shutdown)
-	}
+	a.closeAdapters(context.WithoutCancel(ctx))
 	stopLoops() // the engine's loop stops its jobs, leaving them resumable
 	wg.Wait()
+	if serveErr != nil {
+		return exitCode{code: 1, err: fmt.Errorf("serve: %w", serveErr)}
+	}
 	return nil
+}
+
+// closeAdapters lets the platform handlers in flight finish — each adapter
+// gets the full handler timeout — before the loops and Redis go away.
+func (a *app) closeAdapters(ctx context.Context) {
+	budget := a.cfg.Server.HandlerTimeout + 5*time.Second
+	closeOne := func(name string, c func(context.Context) error) {
+		closeCtx, cancel := context.WithTimeout(ctx, budget)
+		defer cancel()
+		if err := c(closeCtx); err != nil {
+			a.log.Warn().Err(err).Str("platform", name).Msg("handlers still running at shutdown")
+		}
+	}
+	if a.slack != nil {
+		closeOne("slack", a.slack.Close)
+	}
+	if a.discord != nil {
+		closeOne("discord", a.discord.Close)
+	}
 }
 
 // openRedis connects to url and checks that Redis answers.

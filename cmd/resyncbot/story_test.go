@@ -139,6 +139,17 @@ func TestSignedRequestsOnly(t *testing.T) {
 	if res.StatusCode != http.StatusUnauthorized {
 		t.Errorf("replayed request: HTTP %d, want 401", res.StatusCode)
 	}
+	// The same signature in upper case still verifies (hex), so it is still a replay.
+	again := s.driver.Last()
+	sig := again.Header.Get(slackfake.HeaderSignature)
+	again.Header.Set(slackfake.HeaderSignature, "v0="+strings.ToUpper(strings.TrimPrefix(sig, "v0=")))
+	res, _, err = s.driver.Replay(context.Background(), again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("replay with the signature's case changed: HTTP %d, want 401", res.StatusCode)
+	}
 	if n := len(s.slack.Messages(cStaging)); n != 0 {
 		t.Errorf("refused requests had an effect: %d messages", n)
 	}

@@ -96,7 +96,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer stop()
 
-	driver := slackfake.NewDriver(secret)
+	// Like Slack, keep connections open between requests (one wave reuses the
+	// last wave's) rather than closing all but two.
+	driver := slackfake.NewDriver(secret, slackfake.WithHTTPClient(&http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 512}}))
 	var lat []time.Duration
 	var mu sync.Mutex
 	var wg sync.WaitGroup

@@ -70,12 +70,6 @@ func (r *report) locate(path string, line int) {
 	}
 }
 
-// present reports whether path appears in the file.
-func (r *report) present(path string) bool {
-	_, ok := r.lines[path]
-	return ok
-}
-
 // add records a problem at path, located at the path's line or, for a value
 // the file lacks, at its nearest enclosing block. A second problem at the same
 // path is dropped, and so is a problem at or below a path whose value could

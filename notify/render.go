@@ -79,7 +79,7 @@ func JobMessage(env *config.Environment, ev syncengine.Event, names func(string)
 		m.Fields = who
 	default:
 		m.Title = fmt.Sprintf(textFailedTitle, envLabel(env))
-		m.Text = fmt.Sprintf(textFailedBody, ev.Error)
+		m.Text = ev.Error
 		m.Fields = append(who, checkFields(j.Checks)...)
 	}
 	return m

@@ -9,7 +9,6 @@ const (
 	textAbortedTitle        = "Resync of %s aborted — live data unchanged"
 	textAbortedBody         = "Aborted by %s after %s documents. The half-built indexes were removed; users never saw them."
 	textFailedTitle         = "Resync of %s failed — live data unchanged"
-	textFailedBody          = "%s"
 	textAbortButton         = "Abort"
 	textKeepRunning         = "Keep running"
 	textAbortConfirmTitle   = "Abort this resync?"

@@ -200,14 +200,6 @@ func (e *Engine) History(ctx context.Context, env string, n int) ([]*Job, error)
 	return jobs, nil
 }
 
-// saveJob writes the whole job record.
-func (e *Engine) saveJob(ctx context.Context, j *Job) error {
-	if err := e.rdb.HSet(ctx, e.keys.job(j.ID), j.fields()).Err(); err != nil {
-		return fmt.Errorf("save job %s: %w", j.ID, err)
-	}
-	return nil
-}
-
 // setJob updates some fields of a job record.
 func (e *Engine) setJob(ctx context.Context, id string, kv ...any) error {
 	if err := e.rdb.HSet(ctx, e.keys.job(id), kv...).Err(); err != nil {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // Busy says who holds an environment's lock, when a request could not take it.
@@ -132,9 +130,4 @@ func (e *Engine) launch(ctx context.Context, j *Job, lease Lease) {
 		go e.heartbeat(jobCtx, lease, func(err error) { cancel(err) })
 		e.execute(jobCtx, j, lease)
 	}()
-}
-
-// isRedisDown reports whether err means Redis could not be reached.
-func isRedisDown(err error) bool {
-	return err != nil && !errors.Is(err, redis.Nil) && !errors.Is(err, context.Canceled)
 }

@@ -103,11 +103,6 @@ type member struct {
 	keyStart, keyEnd, valStart, valEnd int
 }
 
-// name is the member's key, unescaped.
-func (m member) name(b []byte) (string, error) {
-	return stringValue(b[m.keyStart:m.keyEnd])
-}
-
 // next returns the next member; ok is false after the closing brace, and
 // s.i is then just past it.
 func (s *objScanner) next() (m member, ok bool, err error) {

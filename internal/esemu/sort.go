@@ -32,7 +32,6 @@ type sortSpec struct {
 	name         string
 	kind         sortKind
 	desc         bool
-	missingFirst bool
 	missing      *jnode
 	mode         string
 	unmappedType string

@@ -249,3 +249,25 @@ func jobIDOf(t *testing.T, text string) string {
 	t.Fatalf("no job id in %q", text)
 	return ""
 }
+
+// TestProdRefusedOnAPlatformWithoutItsOpsChannel: prod has an ops channel
+// on Slack only, so no Discord channel may start or restore it.
+func TestProdRefusedOnAPlatformWithoutItsOpsChannel(t *testing.T) {
+	s := newStack(t, stackOpts{noDiscordOps: true})
+	a := s.startReplica()
+	s.discordSlash(a, dAlice, dProd, "resync", "start", map[string]any{"env": "prod", "reason": "from the wrong place"})
+	s.discordEphemeral(dAlice, "has no ops channel on discord")
+	s.discordSlash(a, dAlice, dProd, "restore", "", map[string]any{"env": "prod"})
+	s.eventually(10*time.Second, "two refusals", func() bool {
+		n := 0
+		for _, m := range s.dc.Ephemerals(dAlice) {
+			if m.Contains("has no ops channel on discord") {
+				n++
+			}
+		}
+		return n == 2
+	})
+	if n := len(s.dc.Messages(dProd)); n != 0 {
+		t.Errorf("a refused prod request posted %d messages", n)
+	}
+}

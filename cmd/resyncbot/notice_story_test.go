@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/resyncbot/resyncbot/internal/slackfake"
 )
 
 // TestNoticesReachUsers: a manual notice is previewed, posted and delivered
@@ -63,5 +65,36 @@ func (s *stack) waitCard(name, text string) {
 	})
 	if err != nil {
 		s.t.Fatalf("no Teams card on %s containing %q", name, text)
+	}
+}
+
+// TestOnlyTheDrafterPostsOrDiscardsANotice: Carol cannot post or discard
+// Alice's draft; Alice's Cancel discards it.
+func TestOnlyTheDrafterPostsOrDiscardsANotice(t *testing.T) {
+	s := newStack(t, stackOpts{})
+	a := s.startReplica()
+	s.slash(a, uAlice, cProd, "/notice", "prod monitoring The lists are back")
+	preview := s.waitEphemeral(uAlice, "Preview")
+	for _, action := range []string{"notice_post", "notice_drop"} {
+		b, _ := preview.Button(action)
+		res, _, err := slackfake.NewDriver(signingSecret).Click(context.Background(), a.url+"/slack/interactions",
+			slackfake.Click{ActionID: action, Value: b.Value, UserID: uCarol, ChannelID: cProd, MessageTS: "1700000000.000100"})
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("click %s: %v %v", action, res, err)
+		}
+	}
+	s.eventually(10*time.Second, "two refusals to Carol", func() bool {
+		n := 0
+		for _, m := range s.slack.Ephemerals(uCarol) {
+			if m.Contains("Only the person who drafted") {
+				n++
+			}
+		}
+		return n == 2
+	})
+	s.click(a, uAlice, preview, "notice_drop")
+	s.waitEphemeral(uAlice, "Notice discarded")
+	if n := len(s.slack.Messages(cStatus)); n != 0 {
+		t.Errorf("%d notices posted", n)
 	}
 }

@@ -45,6 +45,10 @@ type stack struct {
 type stackOpts struct {
 	prodDocs    int
 	approvalTTL string
+	// noDiscordOps leaves prod without an ops channel on Discord.
+	noDiscordOps bool
+	// restoreApprovals is prod's approvals.restore (default 0).
+	restoreApprovals int
 }
 
 // Discord identities: Alice and Bob are the same people as on Slack.
@@ -76,6 +80,7 @@ environments:
     production: true
     colour: "#d40000"
     require_reason: true
+    approvals: {resync: 1, restore: %[27]d}
     approval_ttl: %[14]s
     ops_channel: {slack: %[11]s, discord: "%[19]s"}
     status_channels: {slack: [%[18]s], teams: [users]}
@@ -122,7 +127,7 @@ func newStack(t *testing.T, o stackOpts) *stack {
 	s.config = filepath.Join(t.TempDir(), "story.yaml")
 	writeFile(t, s.config, fmt.Sprintf(storyYAML, s.redis.URL, s.redis.Prefix, uAlice, uBob, uCarol, uDave, uErin,
 		s.slack.Token(), signingSecret, s.slack.URL(), cProd, s.esURL, mappings, o.approvalTTL, o.prodDocs, cStaging, s.teams.URL("users"), cStatus,
-		dProd, dAlice, dBob, dCarol, s.dc.AppID(), s.dcd.PublicKey(), s.dc.Token(), s.dc.URL()))
+		discordOps(o), dAlice, dBob, dCarol, s.dc.AppID(), s.dcd.PublicKey(), s.dc.Token(), s.dc.URL(), o.restoreApprovals))
 	return s
 }
 
@@ -329,4 +334,12 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// discordOps is prod's Discord ops channel in the story's config.
+func discordOps(o stackOpts) string {
+	if o.noDiscordOps {
+		return ""
+	}
+	return dProd
 }

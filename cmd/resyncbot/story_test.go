@@ -251,3 +251,39 @@ func TestSecondResyncWhileRunningIsRefusedWithProgress(t *testing.T) {
 		}
 	}
 }
+
+// TestRestoreTargetIsFixedWhenRequested: two /restore prod requests made
+// while the same data is live both mean "go back to the data before it";
+// approving the second after the first must not flip the data forward again.
+func TestRestoreTargetIsFixedWhenRequested(t *testing.T) {
+	s := newStack(t, stackOpts{restoreApprovals: 1})
+	s.seedLegacy("masterdoctorindex", "masterdoctorindex_v1")
+	a := s.startReplica()
+	s.slash(a, uAlice, cProd, "/resync", `prod reason="new data"`)
+	s.click(a, uBob, s.waitMessage(cProd, "Resync of PRODUCTION (prod) requested", "Approve"), "approve")
+	s.waitMessage(cProd, "finished")
+
+	s.slash(a, uAlice, cProd, "/restore", "prod")
+	first := s.waitMessage(cProd, "Restore of PRODUCTION (prod) requested", "Approve")
+	s.slash(a, uCarol, cProd, "/restore", "prod")
+	var second slackfake.Message
+	s.eventually(20*time.Second, "second restore request", func() bool {
+		for _, m := range s.slack.Messages(cProd) {
+			if m.TS != first.TS && m.Contains("Restore of PRODUCTION (prod) requested") && m.Contains("Approve") {
+				second = m
+				return true
+			}
+		}
+		return false
+	})
+	s.click(a, uBob, first, "approve")
+	s.waitMessage(cProd, "restored")
+	if got := s.aliasTarget("masterdoctorindex"); got != "masterdoctorindex_v1" {
+		t.Fatalf("after the first restore the alias points at %q", got)
+	}
+	s.click(a, uBob, second, "approve")
+	s.waitEphemeral(uBob, "already live")
+	if got := s.aliasTarget("masterdoctorindex"); got != "masterdoctorindex_v1" {
+		t.Errorf("the second restore flipped the data to %q", got)
+	}
+}

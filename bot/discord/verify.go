@@ -5,8 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -23,12 +21,7 @@ const (
 var (
 	errNoKey        = errors.New("no usable public key configured")
 	errNoSignature  = errors.New("missing signature or timestamp header")
-	errBadTimestamp = errors.New("timestamp is not a number")
-	errStale        = errors.New("timestamp too old")
-	errFuture       = errors.New("timestamp in the future")
 	errBadSignature = errors.New("signature does not verify")
-	errReplay       = errors.New("signature already seen (replay)")
-	errNoGuard      = errors.New("no replay guard configured")
 )
 
 // verified reads the body (capped) and checks, in this order, the Ed25519
@@ -57,19 +50,8 @@ func (a *Adapter) verified(w http.ResponseWriter, r *http.Request) ([]byte, bool
 		a.refuse(w, r, err, http.StatusUnauthorized, msgUnauthorized)
 		return nil, false
 	}
-	if a.guard == nil {
-		a.refuse(w, r, errNoGuard, http.StatusUnauthorized, msgUnauthorized)
-		return nil, false
-	}
-	fresh, err := a.guard.Fresh(r.Context(), r.Header.Get(headerSignature))
-	switch {
-	case err != nil:
-		// Without Redis a replay cannot be told apart: refuse; Discord
-		// shows the user that the interaction failed.
+	if err := a.guard.Admit(r.Context(), r.Header.Get(headerSignature)); err != nil {
 		a.refuse(w, r, err, http.StatusUnauthorized, msgUnauthorized)
-		return nil, false
-	case !fresh:
-		a.refuse(w, r, errReplay, http.StatusUnauthorized, msgUnauthorized)
 		return nil, false
 	}
 	return body, true
@@ -88,17 +70,7 @@ func (a *Adapter) checkSignature(r *http.Request, body []byte) error {
 	if !discordgo.VerifyInteraction(r, a.key) {
 		return errBadSignature
 	}
-	secs, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return errBadTimestamp
-	}
-	switch age := a.now().Sub(time.Unix(secs, 0)); {
-	case age > bot.ReplayWindow:
-		return errStale
-	case age < -bot.ReplayWindow:
-		return errFuture
-	}
-	return nil
+	return bot.CheckTimestamp(ts, a.now())
 }
 
 // refuse answers status and logs why, without the signature.

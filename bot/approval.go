@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 
 	"github.com/resyncbot/resyncbot/approvals"
@@ -38,13 +39,33 @@ func (b *Bot) updateRequest(ctx context.Context, r *approvals.Request) {
 	if env == nil {
 		return
 	}
-	var plan *syncengine.Plan
-	if r.Action == approvals.ActionResync {
-		plan, _ = b.engine.Plan(ctx, r.Env, r.Payload["index"])
-	}
-	if err := c.Update(ctx, chat.Ref(r.Message), RequestMessage(env, r, plan, b.dir.name, b.zone(env))); err != nil {
+	if err := c.Update(ctx, chat.Ref(r.Message), RequestMessage(env, r, decodePlan(r.Payload["plan"]), b.dir.name, b.zone(env))); err != nil {
 		b.log.Warn().Err(err).Str("approval", r.ID).Msg("could not update the approval request")
 	}
+}
+
+// encodePlan keeps a plan with its approval request ("" for none).
+func encodePlan(p *syncengine.Plan) string {
+	if p == nil {
+		return ""
+	}
+	buf, err := json.Marshal(p)
+	if err != nil {
+		return ""
+	}
+	return string(buf)
+}
+
+// decodePlan reads a plan kept with an approval request (nil for none).
+func decodePlan(s string) *syncengine.Plan {
+	if s == "" {
+		return nil
+	}
+	var p syncengine.Plan
+	if json.Unmarshal([]byte(s), &p) != nil {
+		return nil
+	}
+	return &p
 }
 
 // clickVote handles Approve (approve=true) and Deny.

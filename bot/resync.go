@@ -55,7 +55,9 @@ func (b *Bot) resync(ctx context.Context, ev CommandEvent, c commands.Command) {
 		Requester: person,
 		Reason:    c.Reason,
 		Needed:    env.Approvals.Resync,
-		Payload:   map[string]string{"index": c.Index},
+		// The plan shown to approvers is kept with the request, so the
+		// message can be redrawn after each vote without planning again.
+		Payload: map[string]string{"index": c.Index, "plan": encodePlan(plan)},
 	}, env.ApprovalTTL)
 	if err != nil {
 		b.tellf(ctx, ev.User, ev.Channel, textInternal, err)

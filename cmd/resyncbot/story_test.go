@@ -60,6 +60,9 @@ func TestStoryOnTwoReplicas(t *testing.T) {
 	if len(decided.ActionIDs()) != 0 {
 		t.Errorf("the decided request still has buttons: %v", decided.ActionIDs())
 	}
+	if !decided.Contains("Kept for restore") || !decided.Contains("2,000 records") {
+		t.Errorf("the decided request lost the plan approvers saw:\n%s", decided.AllText())
+	}
 	done := s.waitMessage(cProd, "Resync of PRODUCTION (prod) finished", "Restore previous")
 	if done.Edits == 0 {
 		t.Error("the job message was never updated while it ran")
